@@ -1,0 +1,1 @@
+"""Intake: discover files in the landing area, version them, read and normalize them."""

@@ -1,0 +1,157 @@
+"""Warehouse tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Published tables (``submission``, ``dq_issue``, ...) have the stable names and columns of
+outputs.md. The clean per-sheet tables are generated from the sheet schema (``sheets.yaml``), so a
+column added there becomes a column here; :mod:`techaid.warehouse.migrate` adds it to an existing
+warehouse without losing data.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData,
+    PrimaryKeyConstraint, String, Table, Text,
+)  # fmt: skip
+
+from techaid import config
+
+metadata = MetaData()
+
+# One row per received file version, keyed (city, period, sha256). status is one of
+# accepted, accepted_with_errors, rejected, superseded; outcome keeps what validation decided
+# (accepted, accepted_with_errors, rejected) after a newer version supersedes it.
+submission = Table(
+    "submission",
+    metadata,
+    Column("submission_id", String(40), primary_key=True),
+    Column("city_code", String(6)),
+    Column("period", String(7)),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("received_at", DateTime, nullable=False),  # UTC, naive
+    Column("status", String(24), nullable=False),
+    Column("on_time", Boolean),
+    Column("rows_loaded", BigInteger, nullable=False, default=0),
+    Column("rows_quarantined", BigInteger, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
+    # further columns (allowed by the contract)
+    Column("outcome", String(24), nullable=False),
+    Column("file_path", Text, nullable=False),
+    Column("size_bytes", BigInteger, nullable=False, default=0),
+    Column("repairs", Integer, nullable=False, default=0),
+    Column("refused_rule", String(64)),
+    Index("ix_submission_city_period", "city_code", "period"),
+)
+
+dq_issue = Table(
+    "dq_issue",
+    metadata,
+    Column("submission_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),  # order of the finding within its submission
+    Column("sheet", String(32)),
+    Column("row_number", Integer),
+    Column("column_name", String(64)),
+    Column("value", Text),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("message", Text, nullable=False),
+    PrimaryKeyConstraint("submission_id", "seq"),
+)
+
+# Repairs made silently, counted per submission, sheet, column and kind (the office's receipt).
+repair_count = Table(
+    "repair_count",
+    metadata,
+    Column("submission_id", String(40), nullable=False),
+    Column("sheet", String(32), nullable=False),
+    Column("column_name", String(64), nullable=False),
+    Column("repair", String(32), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("submission_id", "sheet", "column_name", "repair"),
+)
+
+# Every path seen in the landing area, so unchanged files are not hashed again.
+landing_file = Table(
+    "landing_file",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("mtime", DateTime, nullable=False),  # UTC, naive
+    Column("sha256", String(64)),
+    Column("kind", String(16), nullable=False),  # submission | register
+)
+
+# The poverty office register: one version per date folder.
+register_version = Table(
+    "register_version",
+    metadata,
+    Column("register_date", Date, primary_key=True),
+    Column("villages_sha256", String(64), nullable=False),
+    Column("households_sha256", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected
+    Column("villages", Integer, nullable=False, default=0),
+    Column("households", BigInteger, nullable=False, default=0),
+    Column("message", Text),
+)
+
+_SQL_TYPES = {
+    "int": BigInteger,
+    "decimal": Float,
+    "bool": Boolean,
+    "date": Date,
+    "code6": lambda: String(6),
+    "code9": lambda: String(9),
+    "code12": lambda: String(12),
+    "code": lambda: String(12),
+    "period": lambda: String(7),
+}
+
+
+def _columns(spec: config.SheetSpec) -> list[Column]:
+    return [Column(c.name, _SQL_TYPES.get(c.type, Text)()) for c in spec.column_list()]
+
+
+def _clean_table(name: str, spec: config.SheetSpec) -> Table:
+    """Accepted rows of the current version of each (city, period)."""
+    return Table(
+        f"clean_{name}",
+        metadata,
+        Column("city_code", String(6), nullable=False),
+        Column("period", String(7), nullable=False),
+        Column("submission_id", String(40), nullable=False),
+        Column("row_number", Integer, nullable=False),
+        *_columns(spec),
+        PrimaryKeyConstraint("city_code", "period", "row_number"),
+    )
+
+
+def _register_table(name: str, spec: config.SheetSpec) -> Table:
+    return Table(
+        f"register_{name}",
+        metadata,
+        Column("register_date", Date, nullable=False),
+        *_columns(spec),
+        PrimaryKeyConstraint("register_date", *spec.key),
+    )
+
+
+@functools.cache
+def clean_tables() -> dict[str, Table]:
+    return {name: _clean_table(name, spec) for name, spec in config.schema().sheets.items()}
+
+
+@functools.cache
+def register_tables() -> dict[str, Table]:
+    return {
+        name: _register_table(name, spec)
+        for name, spec in config.schema().register_sheets.items()
+    }
+
+
+def all_tables() -> MetaData:
+    """The full metadata, clean and register tables included."""
+    clean_tables()
+    register_tables()
+    return metadata

@@ -1,0 +1,76 @@
+"""Test set-up shared by every test.
+
+Airflow reads its settings when first imported, so AIRFLOW_HOME and its SQLite metadata database are
+set here, before any test module imports airflow: a private folder per test session, never the
+developer's own. PostgreSQL tests use a fresh schema each; outside CI they skip with a clear message
+when the server is absent, under CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="techaid-airflow-home-"))
+os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
+os.environ.setdefault(
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+)
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+
+PG_URL = os.environ.get("TECHAID_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    import sqlalchemy as sa
+
+    try:
+        with sa.create_engine(PG_URL).connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL URL; skip (fail under CI=true) when the server does not answer."""
+    problem = _pg_available()
+    if problem:
+        msg = f"PostgreSQL not reachable at {PG_URL}: {problem}"
+        if IN_CI:
+            pytest.fail(msg + " (required under CI=true)")
+        pytest.skip(msg)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_server)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'create schema "{name}"'))
+    sep = "&" if "?" in pg_server else "?"
+    yield f"{pg_server}{sep}options=-csearch_path%3D{name}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'drop schema "{name}" cascade'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warehouse.db'}"
