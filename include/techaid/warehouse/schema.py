@@ -9,10 +9,22 @@ warehouse without losing data.
 from __future__ import annotations
 
 import functools
+import importlib
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData,
-    PrimaryKeyConstraint, String, Table, Text,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
 )  # fmt: skip
 
 from techaid import config
@@ -50,9 +62,10 @@ dq_issue = Table(
     metadata,
     Column("submission_id", String(40), nullable=False),
     Column("seq", Integer, nullable=False),  # order of the finding within its submission
-    Column("sheet", String(32)),
+    # sheet and column as the office named them when unknown: free text, any length
+    Column("sheet", Text),
     Column("row_number", Integer),
-    Column("column_name", String(64)),
+    Column("column_name", Text),
     Column("value", Text),
     Column("rule", String(64), nullable=False),
     Column("severity", String(8), nullable=False),
@@ -65,8 +78,8 @@ repair_count = Table(
     "repair_count",
     metadata,
     Column("submission_id", String(40), nullable=False),
-    Column("sheet", String(32), nullable=False),
-    Column("column_name", String(64), nullable=False),
+    Column("sheet", Text, nullable=False),
+    Column("column_name", Text, nullable=False),
     Column("repair", String(32), nullable=False),
     Column("count", BigInteger, nullable=False),
     PrimaryKeyConstraint("submission_id", "sheet", "column_name", "repair"),
@@ -94,6 +107,15 @@ register_version = Table(
     Column("villages", Integer, nullable=False, default=0),
     Column("households", BigInteger, nullable=False, default=0),
     Column("message", Text),
+)
+
+# Bookkeeping of the warehouse itself (schema fingerprint, when migrations last ran).
+warehouse_meta = Table(
+    "warehouse_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),  # UTC, naive
 )
 
 _SQL_TYPES = {
@@ -145,13 +167,23 @@ def clean_tables() -> dict[str, Table]:
 @functools.cache
 def register_tables() -> dict[str, Table]:
     return {
-        name: _register_table(name, spec)
-        for name, spec in config.schema().register_sheets.items()
+        name: _register_table(name, spec) for name, spec in config.schema().register_sheets.items()
     }
 
 
+# Modules that define further tables on this ``metadata`` (the indicator engine's, ...): imported
+# by all_tables(), so migrations create them whichever modules the caller happened to import.
+TABLE_MODULES = ("techaid.warehouse.published",)
+
+
 def all_tables() -> MetaData:
-    """The full metadata, clean and register tables included."""
+    """The full metadata, clean and register tables and every table module included."""
+    for name in TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
     clean_tables()
     register_tables()
     return metadata
