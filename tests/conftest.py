@@ -74,3 +74,29 @@ def pg_url(pg_server: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'warehouse.db'}"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's metadata database, migrated once per test session (about 5-15 s)."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
+    return Path(os.environ["AIRFLOW_HOME"])
+
+
+@pytest.fixture
+def techaid_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A private landing area, output folder, data folder and SQLite warehouse for one test."""
+    paths = {name: tmp_path / name for name in ("landing", "output", "data")}
+    for p in paths.values():
+        p.mkdir()
+    monkeypatch.setenv("TECHAID_LANDING", str(paths["landing"]))
+    monkeypatch.setenv("TECHAID_OUTPUT", str(paths["output"]))
+    monkeypatch.setenv("TECHAID_DATA", str(paths["data"]))
+    url = f"sqlite:///{paths['data'] / 'warehouse.db'}"
+    monkeypatch.setenv("AIRFLOW_CONN_TECHAID_WAREHOUSE", url)
+    paths["url"] = url  # type: ignore[assignment]
+    return paths

@@ -267,8 +267,8 @@ def load_schema(path: Path | None = None) -> Schema:
     return _validated(Schema, _read_yaml(path), path)
 
 
-def load_rules(path: Path | None = None) -> dict[str, RuleSpec]:
-    path = path or config_dir() / "rules.yaml"
+def load_rules(path: Path) -> dict[str, RuleSpec]:
+    """One rule file: rule code -> severity, meaning and Chinese message template."""
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(path, "(root)", raw, "must map rule codes to rules")
@@ -280,7 +280,21 @@ def load_rules(path: Path | None = None) -> dict[str, RuleSpec]:
     return specs
 
 
-def load_recipients(path: Path | None = None, city_codes: set[str] | None = None) -> RecipientsConfig:
+def load_rules_dir(directory: Path | None = None) -> dict[str, RuleSpec]:
+    """The rule registry: ``rules.yaml`` (intake) and every other ``rules*.yaml`` beside it
+    (data quality), merged; a rule code defined twice is an error."""
+    specs: dict[str, RuleSpec] = {}
+    for p in sorted((directory or config_dir()).glob("rules*.yaml")):
+        for code, spec in load_rules(p).items():
+            if code in specs:
+                raise ConfigError(p, code, code, "rule defined twice")
+            specs[code] = spec
+    return specs
+
+
+def load_recipients(
+    path: Path | None = None, city_codes: set[str] | None = None
+) -> RecipientsConfig:
     path = path or config_dir() / "recipients.yaml"
     cfg = _validated(RecipientsConfig, _read_yaml(path), path)
     known = city_codes if city_codes is not None else set(load_hierarchy().city_codes())
@@ -388,6 +402,8 @@ _FILES: dict[str, tuple[str, Any]] = {
 
 @functools.cache
 def _cached(kind: str, directory: str) -> Any:
+    if kind == "rules":
+        return load_rules_dir(Path(directory))
     name, loader = _FILES[kind]
     return loader(Path(directory) / name)
 
@@ -421,7 +437,7 @@ def validate_all(directory: Path | None = None) -> None:
     d = directory or config_dir()
     load_program(d / "program.yaml")
     load_schema(d / "sheets.yaml")
-    load_rules(d / "rules.yaml")
+    load_rules_dir(d)
     h = load_hierarchy(d / "hierarchy.csv")
     load_recipients(d / "recipients.yaml", set(h.city_codes()))
     load_pairing(d / "pairing.csv", h)

@@ -76,7 +76,9 @@ def finding(
         row=row, sheet=sheet or "", sheet_zh=sheet_zh, column=column or "",
         column_zh=column_zh, value=text, detail=detail, **fields,
     )  # fmt: skip
-    return Finding(rule, spec.severity, message, sheet, row, column, text if value is not None else None)
+    return Finding(
+        rule, spec.severity, message, sheet, row, column, text if value is not None else None
+    )
 
 
 def refuse(rule: str, **kwargs: Any) -> FileRefused:

@@ -1,0 +1,103 @@
+"""
+### monthly_reporting
+
+Turns the municipal offices' monthly submissions into warehouse data, one run per reporting month.
+
+**When:** the 6th of each month, 02:00 Asia/Shanghai (after the default deadline, the 5th 23:59),
+for the month before the run's date in Asia/Shanghai. Trigger with `params.period` (`YYYY-MM`) to
+run any month by hand (`make run PERIOD=2018-06`).
+
+**What:** `prepare` (warehouse migrations, configuration check) → `discover` (every new file in the
+landing area becomes a version keyed by city, period and SHA-256; new register dates are loaded) →
+per city (mapped, labelled with the city): `read` (parse and repair) → `check` (the rule registry:
+refuse, quarantine rows or accept) → `load` (atomically replace the city's current version) →
+`summarize` (the month's table in the log). Corrections and late files for earlier months are taken
+in the same run.
+
+**Needs:** connection `techaid_warehouse` (SQLAlchemy URL; default: SQLite in `data/`), environment
+`TECHAID_LANDING` (path or fsspec URL) and `TECHAID_OUTPUT`. Loads run in pool
+`techaid_warehouse` (1 slot on SQLite).
+
+**Triage:** every task is idempotent, so clearing and re-running a failed task is safe. A file
+problem never fails the run: the file is recorded `rejected` with a fatal `dq_issue` saying why.
+A failed task means the pipeline itself is broken (warehouse unreachable, bug): read the task log,
+fix, clear the task. Failure emails go to the data engineers (`<output>/outbox/`).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
+
+
+@dag(
+    schedule=CronTriggerTimetable("0 2 6 * *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2017, 2, 1, tz=TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    params={"period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$")},
+    tags=["techaid", "monthly"],
+    doc_md=__doc__,
+)
+def monthly_reporting() -> None:
+    @task
+    def prepare() -> str:
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        ctx = get_current_context()
+        period = ctx["params"].get("period") or pipeline.run_period(ctx["dag_run"].run_after)
+        pipeline.prepare(warehouse_url())
+        return period
+
+    @task
+    def discover(period: str) -> list[dict]:
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.discover(warehouse_url(), period)
+
+    @task_group
+    def per_city(plan: dict) -> None:
+        @task(map_index_template="{{ city_label }}")
+        def read(plan: dict) -> dict:
+            from techaid import pipeline
+
+            get_current_context()["city_label"] = pipeline.city_label(plan["city_code"])
+            return pipeline.read_city(plan)
+
+        @task(map_index_template="{{ city_label }}")
+        def check(staged: dict) -> dict:
+            from techaid import pipeline
+            from techaid_airflow.hooks import warehouse_url
+
+            get_current_context()["city_label"] = pipeline.city_label(staged["city_code"])
+            return pipeline.check_city(warehouse_url(), staged)
+
+        @task(map_index_template="{{ city_label }}", pool=WAREHOUSE_POOL)
+        def load(checked: dict) -> dict:
+            from techaid import pipeline
+            from techaid_airflow.hooks import warehouse_url
+
+            get_current_context()["city_label"] = pipeline.city_label(checked["city_code"])
+            return pipeline.load_city(warehouse_url(), checked)
+
+        load(check(read(plan)))
+
+    @task
+    def summarize(period: str) -> str:
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.summarize(warehouse_url(), period)
+
+    period = prepare()
+    plans = discover(period)
+    per_city.expand(plan=plans) >> summarize(period)
+
+
+monthly_reporting()

@@ -1,0 +1,1 @@
+"""Airflow-facing glue of the techaid pipeline: default args, hooks, notifiers."""
