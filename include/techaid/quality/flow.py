@@ -45,7 +45,13 @@ class Decision:
 
 def decide(parsed: ParsedFile, findings: list[Finding]) -> Decision:
     """Apply severities: refuse, or split each sheet into clean and quarantined rows."""
+    from techaid.quality.context_checks import county_quarantined
+
     findings = list(findings)
+    # Once every row error is known, a quarantined county row refuses the file (check_file flags
+    # those it sees; this catches errors added after it).
+    seen = {(f.rule, f.row) for f in findings}
+    findings += [f for f in county_quarantined(parsed, findings) if (f.rule, f.row) not in seen]
     quarantined: dict[str, set[int]] = defaultdict(set)
     for f in findings:
         if f.severity == "error" and f.sheet and f.row is not None:
