@@ -53,8 +53,6 @@ FEEDBACK_ISSUES_IN_BODY = 50
 # written the value: (what is tolerated, an example). A test fails when intake counts a kind that
 # is not here, or when one here is no longer counted.
 REPAIRS: dict[str, tuple[str, str]] = {
-    "header_chinese": ("表头使用中文列名（模板的写法，仅计数）", "村代码 → village_code"),
-    "enum_label": ("选项填写中文（模板的写法，仅计数）", "学会 → society"),
     "enum_case": ("选项的英文值大小写或空格不一", "Society → society"),
     "title_rows": (
         "表头上方有标题行（表头在前几行内即可，行号仍按原表计）",

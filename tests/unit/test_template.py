@@ -33,8 +33,8 @@ from techaid.template import (
 
 CITY, PERIOD = "341600", "2018-06"
 TEXT_TYPES = {"code6", "code9", "code12", "code", "id", "household_id", "id_list", "text"}
-# Repairs a correctly filled template may still need: its headers and choices are Chinese.
-ALLOWED_REPAIRS = {"header_chinese", "enum_label"}
+# A correctly filled template needs no repair (Chinese headers and choices are translations).
+ALLOWED_REPAIRS: set[str] = set()
 
 
 def reloaded(tmp_path: Path, city: str = CITY, period: str | None = PERIOD) -> openpyxl.Workbook:

@@ -97,8 +97,8 @@ def _column_label(position: int) -> str:
 
 def map_columns(
     header: list[Any], data: pd.DataFrame, spec: SheetSpec
-) -> tuple[dict[str, int], list[Finding], int]:
-    """Canonical column -> grid position; warnings for unknown columns; Chinese headers mapped.
+) -> tuple[dict[str, int], list[Finding]]:
+    """Canonical column -> grid position, and warnings for unknown columns.
 
     A column without a header and without data (Excel's formatted-but-empty columns) is ignored
     silently; a repeated header keeps the first column and warns about the second.
@@ -106,12 +106,10 @@ def map_columns(
     names = _known_names(spec.columns)
     mapping: dict[str, int] = {}
     warnings: list[Finding] = []
-    chinese = 0
     for pos, cell in enumerate(header):
         hit = match_header(cell, names)
         if hit is not None and hit[0] not in mapping:
             mapping[hit[0]] = pos
-            chinese += hit[1]
             continue
         if header_key(cell):
             label = str(cell).strip(values.WHITESPACE)
@@ -120,7 +118,7 @@ def map_columns(
         else:
             label = f"{_column_label(pos)}（无表头）"
         warnings.append(finding("sheet.extra_column", sheet=spec.name, value=label))
-    return mapping, warnings, chinese
+    return mapping, warnings
 
 
 # ---------------------------------------------------------------- rows
@@ -175,14 +173,12 @@ def normalize_sheet(
     if h < 0:
         raise refuse("file.header_not_found", sheet=spec.name, detail=search_rows)
     data = grid.iloc[h + 1 :].reset_index(drop=True)
-    mapping, findings, chinese = map_columns(grid.iloc[h].tolist(), data, spec)
+    mapping, findings = map_columns(grid.iloc[h].tolist(), data, spec)
     for name in required_columns(spec):
         if name not in mapping:
             raise refuse("file.missing_column", sheet=spec.name, column=name)
     if h:
         repairs[(spec.name, "", "title_rows")] += h
-    if chinese:
-        repairs[(spec.name, "", "header_chinese")] += chinese
 
     cells = {name: values.classify(data.iloc[:, pos]) for name, pos in mapping.items()}
     keep = ~np.logical_and.reduce([c.blank for c in cells.values()]) if cells else np.zeros(0)

@@ -656,9 +656,8 @@ def parse_enum(cells: Cells, col: ColumnSpec, enums: dict[str, dict[str, str]]) 
     for p in np.flatnonzero(ok):  # enumerated sheets are small (experts, agreements, ...)
         canon, as_label = found[p]
         out[p] = canon
-        if as_label:
-            repairs["enum_label"] += 1
-        elif given[p] != canon:
+        # A Chinese label is the form offices are asked to use: a translation, not a repair.
+        if not as_label and given[p] != canon:
             repairs["enum_case"] += 1
     detail = "、".join(f"{label}（{canon}）" for canon, label in choices.items())
     bad = ~cells.blank & ~ok

@@ -365,8 +365,8 @@ def test_date_unreadable_is_a_row_error(cell: Any) -> None:
     ("cell", "expected", "repairs"),
     [
         ("society", "society", {}),
-        ("学会", "society", {"enum_label": 1}),
-        (" 农技推广机构 ", "extension", {"enum_label": 1, "whitespace": 1}),
+        ("学会", "society", {}),
+        (" 农技推广机构 ", "extension", {"whitespace": 1}),
         ("Society", "society", {"enum_case": 1}),
     ],
 )
