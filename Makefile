@@ -7,6 +7,8 @@ UV_VERSION := 0.13.8
 
 # Airflow's own state (metadata DB, logs) lives in var/, ignored by git.
 export PYTHONPATH := $(CURDIR)/include:$(CURDIR)/plugins:$(CURDIR)
+# airflow standalone starts its components as `airflow ...` subprocesses: the venv must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
