@@ -44,6 +44,7 @@ CONTEXT_RULE_SHEETS: dict[str, tuple[str, ...]] = {
     "dq.cumulative_decreased": ("counties",),
     "dq.outlier": ("counties",),
     "dq.jump": ("counties",),
+    "dq.id_in_other_city": ("experts", "organizations"),  # techaid.quality.cross_city
 }  # fmt: skip
 
 

@@ -107,6 +107,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                    "median": 35, "months": 12},
     "dq.jump": {"sheet": "counties", "row": 3, "column": "youth_participants", "value": 2400,
                 "previous": 150, "previous_period": "2018-05"},
+    "dq.id_in_other_city": {"sheet": "experts", "row": 7, "column": "expert_id",
+                            "value": "E0123", "detail": "宿州市"},
 }  # fmt: skip
 
 
