@@ -99,11 +99,10 @@ BOOL_CELLS = (
 
 
 def _bool_text(label: str, truth: bool, xlsx_value: Any) -> Planter:
-    """A boolean written as one of the office's words; CSV's own true/false is no repair there."""
+    """A boolean written as one of the office's other words (not the template's 是/否, which is
+    the clean form in CSV and no repair in a workbook either)."""
 
     def plant(ctx: FileCtx) -> list[Pending] | None:
-        if ctx.fmt == "zip" and label in ("true", "false"):
-            return None
         for k in ctx.r.permutation(len(BOOL_CELLS)).tolist():
             sheet, col = BOOL_CELLS[k]
             i = ctx.pick_cell(sheet, col, lambda v: v is truth)
@@ -126,7 +125,7 @@ def _bool_text(label: str, truth: bool, xlsx_value: Any) -> Planter:
 
 
 BOOL_WORDS = (
-    ("是", True, "是"), ("否", False, "否"), ("有", True, "有"), ("无", False, "无"),
+    ("有", True, "有"), ("无", False, "无"),
     ("Y", True, "Y"), ("N", False, "N"), ("yes", True, "yes"), ("no", False, "no"),
     ("true", True, "true"), ("false", False, "false"), ("1", True, 1), ("0", False, 0),
     ("√", True, "√"), ("×", False, "×"),

@@ -52,12 +52,19 @@ class Layout:
 
 # ----------------------------------------------------------------------------- cell rendering
 
+# How a boolean reads in CSV. An office's CSV is the template saved as CSV, so a yes/no cell holds
+# the template's own 是/否 (anything else, true/false included, is a repair the pipeline counts);
+# the poverty office's register is a system export and keeps true/false.
+Bools = tuple[str, str]
+OFFICE_BOOLS: Bools = ("是", "否")
+EXPORT_BOOLS: Bools = ("true", "false")
 
-def _csv_cell(v: Any) -> str:
+
+def _csv_cell(v: Any, bools: Bools = EXPORT_BOOLS) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, bool | np.bool_):
-        return "true" if v else "false"
+        return bools[0] if v else bools[1]
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
     if isinstance(v, dt.date):
@@ -69,14 +76,14 @@ def _csv_cell(v: Any) -> str:
     return str(v)
 
 
-def _csv_column(s: pd.Series) -> pd.Series:
+def _csv_column(s: pd.Series, bools: Bools = EXPORT_BOOLS) -> pd.Series:
     if pd.api.types.is_integer_dtype(s.dtype):
         return s.astype(str).astype(object)
     if pd.api.types.is_bool_dtype(s.dtype):
-        return pd.Series(np.where(s.to_numpy(), "true", "false"), index=s.index, dtype=object)
+        return pd.Series(np.where(s.to_numpy(), *bools), index=s.index, dtype=object)
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return s.where(s.notna(), "")
-    return pd.Series([_csv_cell(v) for v in s.tolist()], index=s.index, dtype=object)
+    return pd.Series([_csv_cell(v, bools) for v in s.tolist()], index=s.index, dtype=object)
 
 
 def table_csv(table: Table) -> str:
@@ -84,14 +91,14 @@ def table_csv(table: Table) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for row in table.title_rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_csv_cell(v, OFFICE_BOOLS) for v in row])
     if table.headers is not None:
         writer.writerow(table.headers)
     if len(table.frame):
-        text = pd.DataFrame({c: _csv_column(table.frame[c]) for c in table.columns})
+        text = pd.DataFrame({c: _csv_column(table.frame[c], OFFICE_BOOLS) for c in table.columns})
         text.to_csv(buf, header=False, index=False, lineterminator="\n")
     for row in table.footer_rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_csv_cell(v, OFFICE_BOOLS) for v in row])
     return buf.getvalue()
 
 

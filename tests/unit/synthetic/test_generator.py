@@ -90,7 +90,7 @@ def _value(v: Any, kind: str) -> Any:
     if kind == "decimal":
         return float(v)
     if kind == "bool":
-        return v is True or v == "true"
+        return v is True or v == "是"  # a workbook's real boolean, or the template's 是/否 in CSV
     if kind == "date":
         return v.date().isoformat() if isinstance(v, dt.datetime) else str(v)
     return str(v)
@@ -571,7 +571,8 @@ def test_should_plant_every_case_of_the_contract(messy) -> None:
     assert manifest.skipped_cases == []
     assert {c.case for c in manifest.cases} >= EVERY_CASE
     bool_words = {c.note.split(" = ")[0] for c in manifest.cases if c.case == "repair.bool_text"}
-    words = {"是", "否", "有", "无", "Y", "N", "yes", "no", "true", "false", "1", "0", "√", "×"}
+    # 是/否 is the template's own spelling (the clean form), so it is never planted as a repair.
+    words = {"有", "无", "Y", "N", "yes", "no", "true", "false", "1", "0", "√", "×"}
     assert bool_words == words
     seps = {
         next(ch for ch in c.value if ch in "；,、")
