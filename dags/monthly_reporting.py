@@ -11,7 +11,8 @@ run any month by hand (`make run PERIOD=2018-06`).
 landing area becomes a version keyed by city, period and SHA-256; new register dates are loaded) →
 per city (mapped, labelled with the city): `read` (parse and repair) → `check` (the rule registry:
 refuse, quarantine rows or accept) → `load` (atomically replace the city's current version) →
-`summarize` (the month's table in the log). Corrections and late files for earlier months are taken
+`publish_quality` (feedback workbooks for refused or partly quarantined versions, the Data Docs
+site, SQL checks of the warehouse) → `summarize` (the month's table in the log). Corrections and late files for earlier months are taken
 in the same run.
 
 **Needs:** connection `techaid_warehouse` (SQLAlchemy URL; default: SQLite in `data/`), environment
@@ -21,7 +22,10 @@ in the same run.
 **Triage:** every task is idempotent, so clearing and re-running a failed task is safe. A file
 problem never fails the run: the file is recorded `rejected` with a fatal `dq_issue` saying why.
 A failed task means the pipeline itself is broken (warehouse unreachable, bug): read the task log,
-fix, clear the task. Failure emails go to the data engineers (`<output>/outbox/`).
+fix, clear the task. A failed `publish_quality` names the warehouse check that failed (orphan
+rows, two current versions, negative counts): a pipeline bug, never an office's file. Failure
+emails go to the data engineers (`<output>/outbox/`). Data Docs: `<output>/data_docs/index.html`
+(its path is also in the `publish_quality` log); feedback workbooks: `<output>/feedback/`.
 """
 
 from __future__ import annotations
@@ -89,6 +93,13 @@ def monthly_reporting() -> None:
         load(check(read(plan)))
 
     @task
+    def publish_quality(period: str, plans: list[dict]) -> dict:
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.publish_quality(warehouse_url(), period, plans)
+
+    @task
     def summarize(period: str) -> str:
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
@@ -97,7 +108,7 @@ def monthly_reporting() -> None:
 
     period = prepare()
     plans = discover(period)
-    per_city.expand(plan=plans) >> summarize(period)
+    per_city.expand(plan=plans) >> publish_quality(period, plans) >> summarize(period)
 
 
 monthly_reporting()

@@ -15,11 +15,12 @@ import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from techaid import config, periods, settings
-from techaid.findings import FileRefused, Finding
+from techaid.findings import FileRefused, Finding, finding
 from techaid.intake import discover as disc
 from techaid.intake.model import ParsedFile, ParsedSheet
 from techaid.intake.submission import read_submission
@@ -153,7 +154,9 @@ def read_city(plan: dict[str, Any]) -> dict[str, Any]:
 
 def check_city(url: str, staged: dict[str, Any]) -> dict[str, Any]:
     """Apply the data-quality rules and severities; stage what may be loaded."""
+    from techaid.quality import data_docs
     from techaid.quality.check import check_file
+    from techaid.quality.cross_city import cross_city_duplicates
 
     engine = wh_engine.make_engine(url)
     for v in staged["versions"]:
@@ -161,9 +164,33 @@ def check_city(url: str, staged: dict[str, Any]) -> dict[str, Any]:
         if (out / "refusal.json").exists():
             continue
         parsed = _load_parsed(out)
-        findings = parsed.findings + check_file(parsed, check_context(engine, parsed))
-        _stage_decision(out, flow.decide(parsed, findings))
+        ctx = check_context(engine, parsed)
+        frames = {name: sheet.frame for name, sheet in parsed.sheets.items()}
+        findings = [
+            *parsed.findings,
+            *check_file(parsed, ctx),
+            *cross_city_duplicates(engine, parsed.city_code, parsed.period, frames),
+        ]
+        decision = flow.decide(parsed, findings)
+        if decision.outcome != flow.REJECTED:  # a refused file is told why, not that it was late
+            received = dt.datetime.fromisoformat(v["received_at"])
+            decision.findings.extend(late_findings(parsed.period, received))
+        _stage_decision(out, decision)
+        data_docs.record_file(parsed, ctx, v["submission_id"], v["received_at"])
     return staged
+
+
+def late_findings(period: str, received_at: dt.datetime) -> list[Finding]:
+    """A late version loads anyway; the warning puts it in the data-quality report."""
+    if versions.is_on_time(period, received_at) is not False:
+        return []
+    p = config.program()
+    tz = ZoneInfo(p.program.timezone)
+    due = periods.deadline_day(period, p.deadline.day, p.deadline.overrides)
+    local = versions.utc_naive(received_at).replace(tzinfo=dt.UTC).astimezone(tz)
+    return [
+        finding("submission.late", value=f"{local:%Y-%m-%d %H:%M}", detail=f"{due:%Y-%m-%d} 23:59")
+    ]
 
 
 def check_context(engine: Any, parsed: ParsedFile) -> Any:
@@ -206,6 +233,29 @@ def load_city(url: str, checked: dict[str, Any]) -> dict[str, Any]:
         versions.record_outcome(engine, info, decision, decision.fatal, repairs, on_time)
         done.append({"submission_id": info.submission_id, "status": decision.outcome})
     return {"city_code": checked["city_code"], "loaded": done}
+
+
+def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[str, Any]:
+    """After every city's load: feedback workbooks, the Data Docs site, the warehouse checks.
+
+    Feedback is written for every version of the periods touched (a correction can turn an
+    earlier version into ``superseded``; files refused at discovery have no city task). A failed
+    warehouse check fails the task: it means the pipeline is broken, not an office's file.
+    """
+    from techaid.quality import data_docs, feedback, warehouse_checks
+
+    engine = wh_engine.make_engine(url)
+    touched = sorted({period, *(v["period"] for plan in plans for v in plan["versions"])})
+    written = [
+        path
+        for p in touched
+        for path in feedback.write_feedback_for(engine, feedback.feedback_ids(engine, p))
+    ]
+    ids = [v["submission_id"] for plan in plans for v in plan["versions"]]
+    index = data_docs.build_data_docs(submission_ids=ids)
+    warehouse_checks.assert_warehouse_ok(engine)
+    log.info("feedback workbooks: %d; Data Docs: %s", len(written), index)
+    return {"feedback": [str(p) for p in written], "data_docs": str(index), "periods": touched}
 
 
 # ---------------------------------------------------------------- registers

@@ -62,6 +62,7 @@ CASE_RULES: dict[str, str] = {
     "row.unknown_organization": "dq.unknown_organization",
     "refuse.county_missing": "dq.county_missing",
     "refuse.county_repeated": "dq.county_repeated",
+    "warn.late_submission": "submission.late",
 }
 
 # Refusals decided by the data-quality rules once intake has read the file (county rows, the
@@ -72,7 +73,7 @@ QUALITY_REFUSALS = {
     "refuse.quarantine_threshold",
 }
 
-# A late file is not a finding: it is ``submission.on_time`` (outputs.md), shown in the report.
+# A late file is both ``submission.on_time`` false and a file-level warning in the quality report.
 LATE = "warn.late_submission"
 
 # Planted repair case -> the repair kind intake counts (techaid.office_guide.REPAIRS lists them).
@@ -143,9 +144,7 @@ def refused_files(manifest: Manifest) -> dict[str, Case]:
 
 def finding_cases(manifest: Manifest, file: str) -> list[Case]:
     """The planted row errors and warnings of a file that a ``dq_issue`` row must report."""
-    return [
-        c for c in manifest.cases_of(file) if c.expected in ("error", "warning") and c.case != LATE
-    ]
+    return [c for c in manifest.cases_of(file) if c.expected in ("error", "warning")]
 
 
 def expected_keys(case: Case) -> set[Key]:
@@ -156,6 +155,8 @@ def expected_keys(case: Case) -> set[Key]:
     assert rule is not None, f"no rule known for {case.case}: add it to CASE_RULES"
     if case.case == "warn.extra_column":
         return {(case.file, case.sheet, None, None, rule, case.expected)}
+    if case.case == LATE:  # about the file, not a row
+        return {(case.file, None, None, None, rule, case.expected)}
     rows = [case.row, *case.related_rows]
     return {(case.file, case.sheet, r, case.column, rule, case.expected) for r in rows}
 
@@ -570,14 +571,17 @@ def test_clean_months_load_whole_with_no_issue(
 ) -> None:
     manifest = cleans["auto"].manifest
     assert set(clean_warehouse.submissions) == {s.file for s in manifest.submissions}
-    assert clean_warehouse.issues == {}
     assert clean_warehouse.repairs == {}
     for sub in manifest.submissions:
         row = clean_warehouse.submissions[sub.file]
         assert row["status"] == "accepted", sub.file
         assert row["rows_loaded"] == sum(sub.rows.values())
-        assert (row["rows_quarantined"], row["warnings"], row["repairs"]) == (0, 0, 0)
+        assert (row["rows_quarantined"], row["repairs"]) == (0, 0)
         assert bool(row["on_time"]) is not sub.late
+        # The only issue a clean file can have: it arrived late.
+        rules = [i["rule"] for i in clean_warehouse.issues.get(sub.file, [])]
+        assert rules == (["submission.late"] if sub.late else []), sub.file
+        assert row["warnings"] == len(rules)
 
 
 def _rows(manifest: Manifest, file: str, sheet: str) -> int:
