@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import sqlalchemy as sa
 
 from techaid import config, periods, settings
 from techaid.findings import FileRefused, Finding, finding
@@ -26,7 +27,7 @@ from techaid.intake.model import ParsedFile, ParsedSheet
 from techaid.intake.submission import read_submission
 from techaid.quality import flow
 from techaid.warehouse import engine as wh_engine
-from techaid.warehouse import migrate, reads, versions
+from techaid.warehouse import migrate, reads, schema, versions
 
 log = logging.getLogger(__name__)
 
@@ -246,16 +247,29 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
 
     engine = wh_engine.make_engine(url)
     touched = sorted({period, *(v["period"] for plan in plans for v in plan["versions"])})
-    written = [
-        path
-        for p in touched
-        for path in feedback.write_feedback_for(engine, feedback.feedback_ids(engine, p))
-    ]
-    ids = [v["submission_id"] for plan in plans for v in plan["versions"]]
-    index = data_docs.build_data_docs(submission_ids=ids)
+    ids = [sid for p in touched for sid in feedback.feedback_ids(engine, p)]
+    ids += _refused_outside_program(engine)
+    written = feedback.write_feedback_for(engine, ids)
+    index = data_docs.build_data_docs(
+        submission_ids=[v["submission_id"] for plan in plans for v in plan["versions"]]
+    )
     warehouse_checks.assert_warehouse_ok(engine)
     log.info("feedback workbooks: %d; Data Docs: %s", len(written), index)
     return {"feedback": [str(p) for p in written], "data_docs": str(index), "periods": touched}
+
+
+def _refused_outside_program(engine: Any) -> list[str]:
+    """Versions refused at discovery whose period names no program month (bad names, periods
+    before the start): no period's run would otherwise write their feedback. They are rare."""
+    months = periods.period_range(config.program().program.start, config.program().program.end)
+    t = schema.submission
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.submission_id).where(
+                t.c.status == "rejected", sa.or_(t.c.period.is_(None), t.c.period.not_in(months))
+            )
+        ).scalars()
+        return sorted(rows)
 
 
 # ---------------------------------------------------------------- registers

@@ -57,6 +57,40 @@ def test_messy_month_refuses_quarantines_and_reruns_identically(airflow_db, tech
     assert any(s["status"] == "accepted_with_errors" for s in first)
     assert json.dumps(first, default=str)
 
+    # Quarantined rows never reach the clean tables; the rest of their file does.
+    with sa.create_engine(techaid_env["url"]).connect() as conn:
+        errors = conn.execute(
+            sa.text(
+                "select i.submission_id, i.sheet, i.row_number from dq_issue i join submission s"
+                " on s.submission_id = i.submission_id"
+                " where i.severity = 'error' and s.status = 'accepted_with_errors'"
+            )
+        ).all()
+        assert errors
+        for sid, sheet, row in errors:
+            leaked = conn.execute(
+                sa.text(
+                    f"select count(*) from clean_{sheet} where submission_id = :s and row_number = :r"
+                ),
+                {"s": sid, "r": row},
+            ).scalar()
+            assert leaked == 0, (sheet, row)
+        rejected_rows = conn.execute(
+            sa.text(
+                "select count(*) from clean_counties c join submission s"
+                " on s.submission_id = c.submission_id where s.status = 'rejected'"
+            )
+        ).scalar()
+        assert rejected_rows == 0
+
+    # The office gets a feedback workbook for each refused or partly quarantined version,
+    # and the engineer a Data Docs site.
+    feedback = {p.name for p in (techaid_env["output"] / "feedback").glob("*.xlsx")}
+    for s in first:
+        if s["status"] in ("rejected", "accepted_with_errors"):
+            assert any(s["submission_id"] in name for name in feedback), s["file_name"]
+    assert (techaid_env["output"] / "data_docs" / "index.html").exists()
+
     # A second run of the same period changes nothing.
     assert dag.test(run_conf={"period": "2018-06"}).state == "success"
     assert _submissions(techaid_env["url"]) == first
