@@ -146,6 +146,9 @@ def _clean_table(name: str, spec: config.SheetSpec) -> Table:
         Column("row_number", Integer, nullable=False),
         *_columns(spec),
         PrimaryKeyConstraint("city_code", "period", "row_number"),
+        # Province-wide reads of one month (the indicators) must not scan every month held:
+        # the key leads with city_code, so a month needs an index of its own.
+        Index(f"ix_clean_{name}_period_city", "period", "city_code"),
     )
 
 

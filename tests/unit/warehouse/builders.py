@@ -186,6 +186,7 @@ def migration_roundtrip(engine: sa.Engine) -> None:
         "add column clean_villages.service_covered",
         "add column submission.refused_rule",
         "add column submission.repairs",
+        "add index ix_clean_villages_period_city",
         "add index ix_submission_city_period",
         "add table repair_count",
     ]

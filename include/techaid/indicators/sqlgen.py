@@ -1,0 +1,144 @@
+"""SQL files of ``sql/indicators/``: rendering, condition compiling, running.
+
+The SQL lives in files, one template per shape; the catalogue fills them. Catalogue conditions are
+compiled here into portable SQL (the same text runs on SQLite and PostgreSQL): identifiers come
+only from the validated catalogue (columns checked against the sheet schema), literals travel as
+bind parameters, so an edited catalogue can never inject SQL. Dates are compared as
+``< next day`` / ``>= day`` so a date stored with a time part still counts on its day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+
+from techaid import config
+from techaid.indicators.catalogue import AS_OF, Where
+
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+_BIND_RE = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(SQL_DIR)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, **context: Any) -> str:
+    """Render ``sql/indicators/<name>.sql`` with the given context."""
+    return _env().get_template(f"indicators/{name}.sql").render(**context)
+
+
+def statements(sql: str) -> list[str]:
+    """Split a rendered file into statements (a ``;`` ending a line ends a statement)."""
+    parts = re.split(r";[ \t]*(?:\n|$)", sql)
+    out = []
+    for part in parts:
+        body = "\n".join(ln for ln in part.splitlines() if not ln.strip().startswith("--"))
+        if body.strip():
+            out.append(part.strip())
+    return out
+
+
+def run(conn: Connection, name: str, params: dict[str, Any], **context: Any) -> list[dict]:
+    """Render and run a SQL file statement by statement; rows of the last statement (if any).
+    A list parameter is an expanding bind (``x in :name``)."""
+    rows: list[dict] = []
+    for stmt in statements(render(name, **context)):
+        used = {k: v for k, v in params.items() if k in set(_BIND_RE.findall(stmt))}
+        clause = text(stmt)
+        lists = [
+            bindparam(k, expanding=True) for k, v in used.items() if isinstance(v, list | tuple)
+        ]
+        if lists:
+            clause = clause.bindparams(*lists)
+        result = conn.execute(clause, used)
+        rows = [dict(r._mapping) for r in result] if result.returns_rows else []
+    return rows
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass
+class Binds:
+    """Bind parameters collected while compiling conditions, with unique names."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> str:
+        name = f"w{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+
+_CMP = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _kind(col: config.ColumnSpec) -> str:
+    if col.type == "bool":
+        return "bool"
+    if col.type in ("int", "decimal"):
+        return "number"
+    if col.type == "date":
+        return "date"
+    return "text"
+
+
+def compile_where(
+    where: Where, columns: dict[str, config.ColumnSpec], alias: str, binds: Binds, source: str = "s"
+) -> str:
+    """``where`` as a SQL boolean expression over ``alias``; ``$as_of`` reads ``source``'s
+    as_of / as_of_next columns (the last day of the month evaluated, and the day after)."""
+    parts = []
+    for name, cond in where.items():
+        col = columns[name]
+        ops = cond if isinstance(cond, dict) else {"eq": cond}
+        for op, value in ops.items():
+            parts.append(_compile_one(f"{alias}.{name}", _kind(col), op, value, binds, source))
+    return " and ".join(parts) if parts else "1 = 1"
+
+
+def _compile_one(c: str, kind: str, op: str, value: Any, binds: Binds, source: str) -> str:
+    if op == "not_empty":
+        return f"({c} is not null and trim({c}) <> '')" if kind == "text" else f"{c} is not null"
+    if kind == "bool":
+        lit = "true" if value else "false"
+        return f"coalesce({c}, false) {_CMP[op]} {lit}"
+    if kind == "date":
+        return _compile_date(c, op, value, binds, source)
+    if op == "in":
+        return f"{c} in ({', '.join(binds.add(v) for v in value)})"
+    if op == "ne":
+        return f"({c} is null or {c} <> {binds.add(value)})"
+    return f"{c} {_CMP[op]} {binds.add(value)}"
+
+
+def _compile_date(c: str, op: str, value: Any, binds: Binds, source: str) -> str:
+    if value == AS_OF:
+        day, nxt = (lambda: f"{source}.as_of"), (lambda: f"{source}.as_of_next")
+    else:
+        d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        day = lambda: binds.add(d.isoformat())  # noqa: E731 - bound only when used
+        nxt = lambda: binds.add((d + dt.timedelta(days=1)).isoformat())  # noqa: E731
+    if op == "eq":
+        return f"({c} >= {day()} and {c} < {nxt()})"
+    if op == "ne":
+        return f"({c} < {day()} or {c} >= {nxt()})"
+    return {"lt": lambda: f"{c} < {day()}", "lte": lambda: f"{c} < {nxt()}",
+            "gt": lambda: f"{c} >= {nxt()}", "gte": lambda: f"{c} >= {day()}"}[op]()  # fmt: skip

@@ -1,0 +1,44 @@
+{% import 'indicators/macros.sql' as macros %}
+-- Poor villages of the register in force that a county's source snapshot leaves out: they count
+-- 0 in every village numerator (and keep their last reported flags), so the office is warned.
+with {{ macros.source_ctes() }},
+
+register as (
+    select
+        m.county_code,
+        m.county_code || substr(g.village_code, 7) as village_key
+    from register_villages as g
+    inner join county_map as m on m.code = substr(g.village_code, 1, 6)
+    where g.register_date = :register_date
+),
+
+snapshot as (
+    select
+        r.city_code,
+        r.period,
+        m.county_code || substr(r.village_code, 7) as village_key
+    from {{ macros.source_rows('clean_villages') }}
+    inner join county_map as m on m.code = substr(r.village_code, 1, 6)
+),
+
+final as (
+    select
+        g.county_code,
+        s.source_period,
+        count(*) as unlisted
+    from register as g
+    inner join county_source as s on s.county_code = g.county_code
+    left join snapshot as sn
+        on sn.village_key = g.village_key
+        and sn.city_code = s.source_city_code
+        and sn.period = s.source_period
+    where s.source_period is not null and sn.village_key is null
+    group by g.county_code, s.source_period
+)
+
+select
+    county_code,
+    source_period,
+    unlisted
+from final
+order by county_code;

@@ -1,0 +1,32 @@
+"""Catalogue conditions compile to portable SQL with bound literals."""
+
+from __future__ import annotations
+
+from techaid import config
+from techaid.indicators.sqlgen import Binds, compile_where, statements
+
+
+def test_conditions_compile_with_bound_literals() -> None:
+    cols = config.schema().sheet("agreements").columns
+    binds = Binds()
+    sql = compile_where(
+        {"status": "active", "start_on": {"lte": "$as_of"}, "end_on": {"gte": "2018-06-30"}},
+        cols, "r", binds,
+    )  # fmt: skip
+    assert sql == ("r.status = :w0 and r.start_on < s.as_of_next and r.end_on >= :w1")
+    assert binds.values == {"w0": "active", "w1": "2018-06-30"}
+
+
+def test_a_blank_boolean_reads_as_no() -> None:
+    cols = config.schema().sheet("villages").columns
+    assert compile_where({"e_station": False}, cols, "v", Binds()) == (
+        "coalesce(v.e_station, false) = false"
+    )
+    assert compile_where({"brand": {"not_empty": True}}, cols, "v", Binds()) == (
+        "(v.brand is not null and trim(v.brand) <> '')"
+    )
+
+
+def test_statements_split_on_line_ending_semicolons() -> None:
+    sql = "-- note\ndelete from t where a = :p;\n\ninsert into t select 1;\n"
+    assert statements(sql) == ["-- note\ndelete from t where a = :p", "insert into t select 1"]
