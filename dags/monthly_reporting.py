@@ -11,6 +11,8 @@ run any month by hand (`make run PERIOD=2018-06`).
 landing area becomes a version keyed by city, period and SHA-256; new register dates are loaded) →
 per city (mapped, labelled with the city): `read` (parse and repair) → `check` (the rule registry:
 refuse, quarantine rows or accept) → `load` (atomically replace the city's current version) →
+`rollup` (indicators county → city → province against the targets, status, forecast and the
+lagging-county ranking, for the month and every month a correction or new register changed) →
 `publish_quality` (feedback workbooks for refused or partly quarantined versions, the Data Docs
 site, SQL checks of the warehouse) → `summarize` (the month's table in the log). Corrections and late files for earlier months are taken
 in the same run.
@@ -92,6 +94,13 @@ def monthly_reporting() -> None:
 
         load(check(read(plan)))
 
+    @task(pool=WAREHOUSE_POOL)
+    def rollup(period: str, plans: list[dict]) -> list[str]:
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.rollup(warehouse_url(), period, plans)
+
     @task
     def publish_quality(period: str, plans: list[dict]) -> dict:
         from techaid import pipeline
@@ -108,7 +117,8 @@ def monthly_reporting() -> None:
 
     period = prepare()
     plans = discover(period)
-    per_city.expand(plan=plans) >> publish_quality(period, plans) >> summarize(period)
+    checked = publish_quality(period, plans)
+    per_city.expand(plan=plans) >> rollup(period, plans) >> checked >> summarize(period)
 
 
 monthly_reporting()

@@ -65,7 +65,7 @@ def discover(url: str, period: str, landing: str | None = None) -> list[dict[str
     root = landing or settings.landing_root()
     found = disc.discover(root, versions.known_landing_files(engine))
     versions.record_landing_files(engine, found)
-    load_registers(engine, root, found)
+    registers = load_registers(engine, root, found)
     subs = [f for f in found if f.kind == "submission"]
     _record_discovery_refusals(engine, [f for f in subs if f.refused])
     groups = {_info(v).submission_id: v for v in disc.group_versions(subs)}
@@ -77,7 +77,10 @@ def discover(url: str, period: str, landing: str | None = None) -> list[dict[str
     for v in sorted(todo, key=lambda v: (v.received_at, v.sha256)):
         if v.period <= period and v.city_code in plans:
             plans[v.city_code].append(_version_dict(v, root))
-    return [{"city_code": c, "period": period, "versions": vs} for c, vs in plans.items()]
+    return [
+        {"city_code": c, "period": period, "versions": vs, "registers": registers}
+        for c, vs in plans.items()
+    ]
 
 
 def _info(v: disc.Version) -> versions.VersionInfo:
@@ -275,12 +278,39 @@ def _refused_outside_program(engine: Any) -> list[str]:
 # ---------------------------------------------------------------- registers
 
 
-def load_registers(engine: Any, root: str, found: list[Any]) -> None:
-    """Load each new register date (both files); a bad register is refused whole."""
+def load_registers(engine: Any, root: str, found: list[Any]) -> list[str]:
+    """Load each new register date (both files); a bad register is refused whole. Returns the
+    dates of the registers accepted, whose months must be recomputed."""
     from techaid.intake import register
 
-    for upload in register.pending_registers(engine, found):
-        register.load(engine, root, upload)
+    return [
+        upload.register_date.isoformat()
+        for upload in register.pending_registers(engine, found)
+        if register.load(engine, root, upload) == "accepted"
+    ]
+
+
+# ---------------------------------------------------------------- indicators
+
+
+def rollup(url: str, period: str, plans: list[dict[str, Any]]) -> list[str]:
+    """Compute the indicators and the ranking of the run's month, and recompute every month a
+    correction, a late file or a new register changed (and every later month already computed:
+    carried-forward values and trends depend on them). Returns the months computed."""
+    from techaid.indicators import compute
+
+    engine = wh_engine.make_engine(url)
+    changed = {period, *(v["period"] for plan in plans for v in plan["versions"])}
+    todo = set(compute.affected_periods(engine, changed))
+    # A new register changes the months already computed from its date on (denominators).
+    for d in plans[0]["registers"] if plans else []:
+        todo |= set(compute.computed_periods(engine, periods.period_of(dt.date.fromisoformat(d))))
+    start = config.program().program.start
+    todo = sorted(p for p in todo if start <= p <= period)
+    for p in todo:
+        compute.compute_period(engine, p)
+    log.info("indicators computed for %s", ", ".join(todo) or "no month")
+    return todo
 
 
 # ---------------------------------------------------------------- summary

@@ -26,6 +26,14 @@ def _submissions(url: str) -> list[dict]:
         return [dict(r) for r in rows]
 
 
+def _published(url: str) -> dict[str, list[tuple]]:
+    from techaid.warehouse import versions
+
+    engine = sa.create_engine(url)
+    tables = ("indicator_value", "county_ranking", "dq_issue", "clean_households")
+    return {t: versions.table_snapshot(engine, t) for t in tables}
+
+
 def test_a_generated_month_runs_end_to_end(airflow_db, techaid_env) -> None:
     from techaid.synthetic import generate
 
@@ -38,7 +46,21 @@ def test_a_generated_month_runs_end_to_end(airflow_db, techaid_env) -> None:
     assert all(s["status"] == "accepted" and s["rows_loaded"] > 0 for s in subs)
     with sa.create_engine(techaid_env["url"]).connect() as conn:
         counties = conn.execute(sa.text("select count(*) from clean_counties")).scalar()
-    assert counties == 5 + 4  # Bozhou's 4 + Anqing's 5 poverty counties (hierarchy.csv)
+        assert counties == 5 + 4  # Bozhou's 4 + Anqing's 5 poverty counties (hierarchy.csv)
+        levels = dict(
+            conn.execute(
+                sa.text(
+                    "select level, count(distinct org_code) from indicator_value"
+                    " where period = '2018-06' group by level"
+                )
+            ).all()
+        )
+        ranked = conn.execute(
+            sa.text("select count(*) from county_ranking where period = '2018-06'")
+        ).scalar()
+    # Every unit gets its figures, every county a rank (missing cities' counties: no_data).
+    assert levels == {"county": 32, "city": 9, "province": 1}
+    assert ranked == 32
 
 
 def test_messy_month_refuses_quarantines_and_reruns_identically(airflow_db, techaid_env) -> None:
@@ -92,5 +114,8 @@ def test_messy_month_refuses_quarantines_and_reruns_identically(airflow_db, tech
     assert (techaid_env["output"] / "data_docs" / "index.html").exists()
 
     # A second run of the same period changes nothing.
+    published = _published(techaid_env["url"])
+    assert published["indicator_value"] and published["county_ranking"]
     assert dag.test(run_conf={"period": "2018-06"}).state == "success"
     assert _submissions(techaid_env["url"]) == first
+    assert _published(techaid_env["url"]) == published

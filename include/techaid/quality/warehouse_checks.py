@@ -56,6 +56,11 @@ CHECKS: tuple[Check, ...] = (
         "select_rows_of_rejected_months",
         "no clean rows for a (city, period) whose versions were all refused",
     ),
+    Check(
+        "children_add_up",
+        "select_rollup_mismatches",
+        "every additive indicator's city and province figures equal the sums of their counties",
+    ),
 )
 
 
@@ -91,7 +96,16 @@ def _env() -> jinja2.Environment:
 def render(name: str) -> str:
     """The SQL of ``sql/quality/<name>.sql``; table names come only from the schema."""
     tables = sorted(t.name for t in schema.clean_tables().values())
-    return _env().get_template(f"{name}.sql").render(clean_tables=tables).strip().rstrip(";")
+    sql = _env().get_template(f"{name}.sql").render(clean_tables=tables, additive=_additive())
+    return sql.strip().rstrip(";")
+
+
+def _additive() -> list[tuple[str, str]]:
+    """(indicator, spatial aggregation) of every indicator whose rollup adds up."""
+    from techaid.indicators.catalogue import catalogue
+
+    additive = ("sum", "ratio_of_sums", "share_of_counties")
+    return [(i.code, i.spatial) for i in catalogue().indicators.values() if i.spatial in additive]
 
 
 def _describe(row: dict[str, Any]) -> str:
