@@ -82,5 +82,13 @@ demo: demo-data airflow-init
 airflow: airflow-init
 	AIRFLOW__CORE__PARALLELISM=4 $(AIRFLOW) standalone
 
+# Regenerate every generated, committed artifact after changing the schema, rules or catalogue
+# (tests fail while one is stale).
+docs: install
+	$(PY) -m techaid.quality.suites --write
+	$(PY) -m techaid.quality.rules_doc
+	$(PY) -m techaid.indicators.doc
+	$(PY) -m techaid.office_guide
+
 clean-data:
 	rm -rf data output var

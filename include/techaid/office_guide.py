@@ -13,7 +13,6 @@ intake code by a test) and the email schedule of ``shared/spec/outputs.md``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from techaid import config
+from techaid import config, generated_docs
 from techaid.office_schema import (
     SEVERITY_ZH,
     deadline_text,
@@ -246,21 +245,8 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
-    parser.add_argument("--out", type=Path, default=DEFAULT_PATH, help="default: %(default)s")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"stale: {args.out} (run {COMMAND})")
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(args.out)
-    return 0
+    description = (__doc__ or "").split("\n\n")[0]
+    return generated_docs.main(render, DEFAULT_PATH, COMMAND, description, argv)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ derived from it, and a test fails when the committed page is out of date.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+from techaid import generated_docs
 from techaid.indicators.catalogue import (
     AS_OF,
     Catalogue,
@@ -167,13 +167,9 @@ def render(cat: Catalogue) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the page (or the path given) from the shipped catalogue."""
-    argv = sys.argv[1:] if argv is None else argv
-    path = Path(argv[0]) if argv else DOC_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(catalogue()), encoding="utf-8")
-    print(f"wrote {path}")
-    return 0
+    """Write the page (``--out`` another path, ``--check`` only compare) from the catalogue."""
+    command = "python -m techaid.indicators.doc"
+    return generated_docs.main(lambda: render(catalogue()), DOC_PATH, command, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ Reads the suite files as plain JSON: no Great Expectations import.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from techaid import config
+from techaid import config, generated_docs
 from techaid.findings import finding
 from techaid.quality.context_checks import CONTEXT_RULE_SHEETS
 from techaid.quality.suites import suite_name, suite_path
@@ -186,23 +185,8 @@ def render(directory: Path | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m techaid.quality.rules_doc", description=__doc__
-    )
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
-    parser.add_argument("--out", type=Path, default=DEFAULT_PATH, help="default: docs/rules.md")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"stale: {args.out} (run python -m techaid.quality.rules_doc)")
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(args.out)
-    return 0
+    command = "python -m techaid.quality.rules_doc"
+    return generated_docs.main(render, DEFAULT_PATH, command, __doc__ or "", argv)
 
 
 if __name__ == "__main__":
