@@ -22,7 +22,7 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock test lint format airflow-init run demo demo-data airflow clean-data docs
+.PHONY: install lock test lint format airflow-init run demo demo-data airflow clean-data docs bench
 
 install: $(VENV)/.installed
 
@@ -89,6 +89,13 @@ docs: install
 	$(PY) -m techaid.quality.rules_doc
 	$(PY) -m techaid.indicators.doc
 	$(PY) -m techaid.office_guide
+
+# One Anhui-scale month through intake, check and load (SQLite and PostgreSQL) against a floor,
+# then the validation bench; tables printed and written to docs/benchmarks.md. A few minutes.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--only intake --keep /tmp/bench".
+BENCH_SCALE ?= 1.0
+bench: install
+	$(PY) -m techaid.bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 clean-data:
 	rm -rf data output var
