@@ -136,6 +136,45 @@ def _analyze(conn: Connection, *tables: str) -> None:
         conn.execute(text(f"analyze {', '.join(tables)}"))
 
 
+# The big tables read by month (or by register date): column -> how a value is written in pg_stats.
+_KEYED_STATISTICS = {"clean_households": "period", "register_households": "register_date"}
+
+
+def _fresh_statistics(conn: Connection, keys: dict[str, list[str]]) -> list[str]:
+    """ANALYZE the big tables whose statistics do not list every key value the period reads.
+
+    The monthly run computes right after the load, before autovacuum has analyzed the month just
+    loaded (on a table of many months a month is too small a change to trigger it). PostgreSQL
+    then estimates the new month's 2 million households as one row and loops over the register's
+    index once per household, several times slower than the hash join it plans once it knows the
+    month (the same for a register just loaded). Sampling the table costs well under a second;
+    it is skipped when the statistics already know every value. Returns the tables analyzed."""
+    if not _is_postgres(conn):
+        return []
+    stale = []
+    for name, values in keys.items():
+        col = _KEYED_STATISTICS[name]
+        known = conn.execute(
+            text(
+                "select s.most_common_vals::text from pg_stats as s"
+                " join pg_class as c on c.relname = s.tablename"
+                " join pg_namespace as n on n.oid = c.relnamespace and n.nspname = s.schemaname"
+                " where c.oid = to_regclass(:t) and s.attname = :c"
+            ),
+            {"t": name, "c": col},
+        ).scalar()
+        listed = set(known.strip("{}").split(",")) if known else set()
+        if any(v not in listed for v in values):
+            stale.append(name)
+    if stale:
+        conn.execute(text(f"analyze {', '.join(stale)}"))
+    return stale
+
+
+def _is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
 def _parameters(conn: Connection, period: str, s: Settings) -> dict[str, Any]:
     """The period's bind parameters; writes its calendar, code map and county sources."""
     parse_period(period)
@@ -156,6 +195,14 @@ def _parameters(conn: Connection, period: str, s: Settings) -> dict[str, Any]:
     _analyze(conn, "indicator_calendar", "indicator_county_map", "indicator_source")
     sources = [r["source_period"] for r in sqlgen.run(conn, "select_source_periods", params)]
     params["source_periods"] = sources or [NO_PERIOD]
+    register = params["register_date"]
+    _fresh_statistics(
+        conn,
+        {
+            "clean_households": sources,
+            "register_households": [str(register)] if register is not None else [],
+        },
+    )
     return params
 
 

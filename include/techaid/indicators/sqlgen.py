@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, column, insert, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import TextClause
 
 from techaid import config
 from techaid.indicators.catalogue import AS_OF, Where
@@ -57,19 +58,49 @@ def statements(sql: str) -> list[str]:
 
 def run(conn: Connection, name: str, params: dict[str, Any], **context: Any) -> list[dict]:
     """Render and run a SQL file statement by statement; rows of the last statement (if any).
-    A list parameter is an expanding bind (``x in :name``)."""
+    A list parameter is an expanding bind (``x in :name``).
+
+    On PostgreSQL an ``insert into <table> (<columns>) <query>`` runs as its query, then an
+    insert of the rows it returned: PostgreSQL never runs the query of an INSERT ... SELECT in
+    parallel, and the shape templates are exactly that, one large read (a province's households
+    against the register) returning a few hundred rows. Read alone, it may use parallel workers.
+    """
     rows: list[dict] = []
     for stmt in statements(render(name, **context)):
         used = {k: v for k, v in params.items() if k in set(_BIND_RE.findall(stmt))}
-        clause = text(stmt)
-        lists = [
-            bindparam(k, expanding=True) for k, v in used.items() if isinstance(v, list | tuple)
-        ]
-        if lists:
-            clause = clause.bindparams(*lists)
-        result = conn.execute(clause, used)
+        split = _INSERT_QUERY.match(_uncommented(stmt)) if _is_postgres(conn) else None
+        if split is not None:
+            columns = [c.strip() for c in split["columns"].split(",")]
+            result = conn.execute(_clause(split["query"], used), used)
+            values = [dict(zip(columns, r, strict=True)) for r in result]
+            if values:
+                target = table(split["table"], *(column(c) for c in columns))
+                conn.execute(insert(target), values)
+            rows = []
+            continue
+        result = conn.execute(_clause(stmt, used), used)
         rows = [dict(r._mapping) for r in result] if result.returns_rows else []
     return rows
+
+
+_INSERT_QUERY = re.compile(
+    r"\Ainsert into (?P<table>\w+) \((?P<columns>[^()]*)\)\s*(?P<query>(?:with|select)\b.*)\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _uncommented(stmt: str) -> str:
+    return "\n".join(ln for ln in stmt.splitlines() if not ln.strip().startswith("--")).strip()
+
+
+def _is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _clause(stmt: str, used: dict[str, Any]) -> TextClause:
+    clause = text(stmt)
+    lists = [bindparam(k, expanding=True) for k, v in used.items() if isinstance(v, list | tuple)]
+    return clause.bindparams(*lists) if lists else clause
 
 
 # ---------------------------------------------------------------- conditions

@@ -30,3 +30,22 @@ def test_a_blank_boolean_reads_as_no() -> None:
 def test_statements_split_on_line_ending_semicolons() -> None:
     sql = "-- note\ndelete from t where a = :p;\n\ninsert into t select 1;\n"
     assert statements(sql) == ["-- note\ndelete from t where a = :p", "insert into t select 1"]
+
+
+def test_every_stage_insert_can_run_its_query_alone() -> None:
+    """On PostgreSQL ``run`` reads an INSERT ... SELECT's query alone (parallel workers allowed)
+    and inserts its rows after: every shape template must be of a form it recognises."""
+    from techaid.indicators import plan
+    from techaid.indicators.catalogue import catalogue
+    from techaid.indicators.sqlgen import _INSERT_QUERY, _uncommented, render
+
+    runs = plan.runs(catalogue(), config.schema())
+    assert runs
+    for r in runs:
+        stage = [s for s in statements(render(r.template, **r.context)) if "indicator_stage" in s]
+        assert stage, r.template
+        for stmt in stage:
+            split = _INSERT_QUERY.match(_uncommented(stmt))
+            assert split is not None, r.template
+            assert split["table"] == "indicator_stage"
+            assert len(split["columns"].split(",")) == 12
