@@ -22,7 +22,7 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators bench
+.PHONY: install lock test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators
 
 install: $(VENV)/.installed
 
