@@ -1,33 +1,34 @@
 """Where the warehouse is, and how to connect to it (SQLite by default, PostgreSQL in production).
 
-The URL comes from the Airflow connection ``techaid_warehouse`` as Airflow exports it in the
-environment (``AIRFLOW_CONN_TECHAID_WAREHOUSE``): a URI (``sqlite:///...``, ``postgres://...``,
-``postgresql://...`` or a SQLAlchemy URL) or Airflow's JSON form. Without it, a SQLite file in the
-project's data folder, so a laptop needs no server. PostgreSQL always goes through psycopg2, since
-bulk loads use its ``COPY`` support.
+Inside Airflow the URL comes from the connection ``techaid_warehouse`` as the SDK resolves it
+(``techaid_airflow.hooks``); :func:`url_from_connection` turns such a connection into a SQLAlchemy
+URL. Command-line tools beside a deployment read ``AIRFLOW_CONN_TECHAID_WAREHOUSE`` with Airflow's
+own parser. Without a connection: a SQLite file in the data folder, so a laptop needs no server.
+PostgreSQL always goes through psycopg2, since bulk loads use its ``COPY`` support.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from techaid import paths
+
+CONN_ID = "techaid_warehouse"
 CONN_ENV = "AIRFLOW_CONN_TECHAID_WAREHOUSE"
 DATA_ENV = "TECHAID_DATA"
 PG_DRIVER = "postgresql+psycopg2"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-# libpq parameters an Airflow connection may carry in its ``extra``; passed on to psycopg2.
+# libpq parameters an Airflow connection may carry in its ``extra``; passed on to psycopg2. Other
+# keys (Airflow's own, such as ``cursor`` or ``iam``) mean nothing to libpq and are dropped.
 _LIBPQ_PARAMS = frozenset(
     {
         "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "connect_timeout",
@@ -38,76 +39,83 @@ _LIBPQ_PARAMS = frozenset(
 _BEGIN_OPTION = "techaid_sqlite_begin"
 
 
-def data_dir() -> Path:
-    """The folder of local state (the default SQLite warehouse): ``TECHAID_DATA`` or ``data/``."""
-    return Path(os.environ.get(DATA_ENV) or PROJECT_ROOT / "data")
+class AirflowConnection(Protocol):
+    """The fields of an Airflow connection this module reads (``airflow.sdk.Connection``)."""
+
+    conn_type: str | None
+    host: str | None
+    schema: str | None
+    login: str | None
+    password: str | None
+    port: int | None
+
+    @property
+    def extra_dejson(self) -> dict: ...
+
+
+def default_url() -> str:
+    """The embedded warehouse: ``<TECHAID_DATA>/warehouse.db``."""
+    return f"sqlite:///{paths.data_root() / 'warehouse.db'}"
 
 
 def warehouse_url(explicit: str | None = None) -> str:
-    """The warehouse URL: ``explicit``, else the Airflow connection in the environment, else the
-    SQLite file ``<data>/warehouse.db``."""
-    raw = explicit or os.environ.get(CONN_ENV, "").strip()
-    if not raw:
-        return f"sqlite:///{data_dir() / 'warehouse.db'}"
-    if raw.lstrip().startswith("{"):
-        return _url_from_json(json.loads(raw))
-    return normalize_url(raw)
+    """The warehouse URL for code running outside a task: ``explicit`` (a SQLAlchemy URL), else
+    ``AIRFLOW_CONN_TECHAID_WAREHOUSE`` parsed by Airflow, else :func:`default_url`."""
+    if explicit:
+        return normalize_url(explicit)
+    raw = os.environ.get(CONN_ENV, "").strip()
+    if raw:
+        return url_from_connection(_parse_with_airflow(raw))
+    return default_url()
 
 
-def normalize_url(raw: str) -> str:
-    """An Airflow connection URI or SQLAlchemy URL as a SQLAlchemy URL (postgres via psycopg2)."""
-    url = make_url(raw)
-    backend = url.get_backend_name()
-    if backend in ("postgres", "postgresql"):
-        return _render(_postgres_url(url))
-    if backend == "sqlite":
-        return _render(_sqlite_url(url))
-    return _render(url)
+def _parse_with_airflow(raw: str) -> AirflowConnection:
+    """The variable's value (URI or JSON) read exactly as Airflow's environment backend reads it."""
+    try:
+        from airflow.sdk import Connection
+    except ImportError as exc:  # pragma: no cover - Airflow is in every environment we ship
+        raise RuntimeError(f"{CONN_ENV} is set but Airflow is not installed to read it") from exc
+    try:
+        if raw.startswith("{"):
+            return Connection.from_json(raw, conn_id=CONN_ID)
+        return Connection.from_uri(raw, conn_id=CONN_ID)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the variable named, value hidden
+        raise ValueError(f"{CONN_ENV} cannot be read as an Airflow connection: {exc}") from exc
 
 
-def _postgres_url(url: URL) -> URL:
-    query = {k: v for k, v in url.query.items() if k != "__extra__"}
-    extra = url.query.get("__extra__")
-    if isinstance(extra, str) and extra:
-        query.update(_libpq_extra(json.loads(extra)))
-    return url.set(drivername=PG_DRIVER, query=query)
-
-
-def _sqlite_url(url: URL) -> URL:
-    """Airflow keeps a SQLite path in the host (``sqlite://%2Ftmp%2Fw.db``): move it to the
-    database part, where SQLAlchemy expects it."""
-    if url.host and not url.database:
-        return URL.create("sqlite", database=unquote(url.host), query=url.query)
-    return url
-
-
-def _libpq_extra(extra: Any) -> dict[str, str]:
-    if isinstance(extra, str):
-        extra = json.loads(extra) if extra.strip() else {}
-    if not isinstance(extra, dict):
-        return {}
-    return {k: str(v) for k, v in extra.items() if k in _LIBPQ_PARAMS and v is not None}
-
-
-def _url_from_json(conn: dict[str, Any]) -> str:
-    """Airflow's JSON connection form: conn_type, host, login, password, schema (the database),
-    port, extra."""
-    kind = str(conn.get("conn_type", "")).lower()
+def url_from_connection(conn: AirflowConnection) -> str:
+    """An Airflow connection (``postgres`` or ``sqlite``) as a SQLAlchemy URL."""
+    kind = (conn.conn_type or "").lower().split("+", 1)[0]
     if kind in ("postgres", "postgresql"):
+        extra = conn.extra_dejson
+        query = {k: str(v) for k, v in extra.items() if k in _LIBPQ_PARAMS and v is not None}
         url = URL.create(
             PG_DRIVER,
-            username=conn.get("login") or None,
-            password=conn.get("password") or None,
-            host=conn.get("host") or None,
-            port=int(conn["port"]) if conn.get("port") else None,
-            database=conn.get("schema") or None,
-            query=_libpq_extra(conn.get("extra")),
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+            query=query,
         )
         return _render(url)
     if kind == "sqlite":
-        path = conn.get("host") or conn.get("schema") or ""
-        return f"sqlite:///{path}" if path else "sqlite://"
-    raise ValueError(f"{CONN_ENV}: unsupported conn_type {kind!r} (postgres or sqlite)")
+        # Airflow's SQLite connections keep the file in ``host``; a URI puts it in ``schema``.
+        path = conn.host or conn.schema
+        if not path:
+            raise ValueError(f"connection {CONN_ID}: a sqlite connection needs a file path")
+        return _render(URL.create("sqlite", database=path))
+    raise ValueError(
+        f"connection {CONN_ID}: unsupported conn_type {conn.conn_type!r} (postgres or sqlite)"
+    )
+
+
+def normalize_url(raw: str) -> str:
+    """A SQLAlchemy URL, with PostgreSQL (``postgres://``, any driver) pinned to psycopg2."""
+    url = make_url(raw)
+    if url.get_backend_name() in ("postgres", "postgresql"):
+        url = url.set(drivername=PG_DRIVER)
+    return _render(url)
 
 
 def _render(url: URL) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from techaid import paths
 from techaid.warehouse import engine as wh
 
 
@@ -18,7 +19,7 @@ def _no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_should_default_to_sqlite_in_the_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert wh.warehouse_url() == f"sqlite:///{wh.PROJECT_ROOT / 'data' / 'warehouse.db'}"
+    assert wh.warehouse_url() == f"sqlite:///{paths.PROJECT_ROOT / 'data' / 'warehouse.db'}"
     monkeypatch.setenv(wh.DATA_ENV, "/srv/techaid")
     assert wh.warehouse_url() == "sqlite:////srv/techaid/warehouse.db"
 
@@ -41,16 +42,28 @@ def test_should_prefer_explicit_then_the_airflow_connection(
             "postgres://u:p%40ss@db/w?sslmode=require",
             "postgresql+psycopg2://u:p%40ss@db/w?sslmode=require",
         ),
+        ("sqlite:////var/w.db", "sqlite:////var/w.db"),
+    ],
+)
+def test_should_accept_sqlalchemy_urls(given: str, expected: str) -> None:
+    assert wh.warehouse_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
         (
             "postgres://u@db/w?__extra__=%7B%22sslmode%22%3A+%22require%22%2C+%22cursor%22%3A+1%7D",
             "postgresql+psycopg2://u@db/w?sslmode=require",
         ),
-        ("sqlite:////var/w.db", "sqlite:////var/w.db"),
         ("sqlite://%2Fvar%2Fw.db", "sqlite:////var/w.db"),
     ],
 )
-def test_should_accept_airflow_uris_and_sqlalchemy_urls(given: str, expected: str) -> None:
-    assert wh.warehouse_url(given) == expected
+def test_should_read_airflow_uris_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv(wh.CONN_ENV, given)
+    assert wh.warehouse_url() == expected
 
 
 def test_should_accept_the_airflow_json_form(monkeypatch: pytest.MonkeyPatch) -> None:
