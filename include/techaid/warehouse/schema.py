@@ -118,6 +118,33 @@ warehouse_meta = Table(
     Column("updated_at", DateTime, nullable=False),  # UTC, naive
 )
 
+# Published: the yearly recommendation shortlist (kind recommendation, period empty; every
+# candidate ranked or excluded with its first failing reason) and the monthly pairing suggestions
+# (kind pairing; city and county are the lagging county's). Written by techaid.recommend, which
+# replaces the rows of one (kind, year[, period]) in one transaction.
+shortlist = Table(
+    "shortlist",
+    metadata,
+    Column("year", Integer, nullable=False),
+    Column("period", String(7)),  # YYYY-MM for pairing; empty for recommendation
+    Column("kind", String(16), nullable=False),  # recommendation | pairing
+    Column("status", String(8), nullable=False),  # ranked | excluded
+    Column("subject_kind", String(16), nullable=False),  # expert | organization
+    Column("subject_id", Text, nullable=False),
+    Column("display_name", Text),
+    Column("city_code", String(6)),
+    Column("county_code", String(6)),
+    Column("score", Float),
+    Column("rank", Integer),  # empty when excluded
+    Column("reasons", Text, nullable=False),  # exclusion reason, or the score's breakdown (JSON)
+    Column("notice_start", Date),  # ranked recommendations only
+    Column("notice_end", Date),
+    # further columns (allowed by the contract)
+    Column("affiliation", Text),  # what the notice shows beside the name
+    Column("filed_on", Date),  # filing in the register (备案日期), the first tie-break
+    Index("ix_shortlist_kind_year_period", "kind", "year", "period"),
+)
+
 _SQL_TYPES = {
     "int": BigInteger,
     "decimal": Float,
