@@ -13,19 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from techaid.recommend import shortlist
-from techaid.recommend.rules import (
-    Notice,
-    PerKind,
-    Quotas,
-    RecommendationRules,
-    Score,
-    Weights,
-    load_rules,
-)
+from techaid.recommend.rules import Weights
 from tests.unit.recommend.world import (
     ANQING,
     CHIZHOU,
     QIANSHAN,
+    RUN,
     SHITAI,
     TAIHU,
     Warehouse,
@@ -34,11 +27,11 @@ from tests.unit.recommend.world import (
     evaluation,
     expert,
     org,
+    rules,
     village,
 )
 
 D = dt.date
-RUN = D(2019, 1, 25)
 ENGINES = [
     pytest.param("sqlite_url", id="sqlite"),
     pytest.param("pg_url", id="postgres", marks=pytest.mark.postgres),
@@ -50,26 +43,6 @@ def wh(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     w = Warehouse(request.getfixturevalue(request.param))
     yield w
     w.dispose()
-
-
-def rules(
-    *, quotas: tuple[int, int] = (30, 15), cap: int | None = None, weights: Weights | None = None,
-    start: dict[int, dt.date] | None = None, days: int = 7,
-) -> RecommendationRules:  # fmt: skip
-    shipped = load_rules()
-    return RecommendationRules(
-        org_types=shipped.org_types,
-        score=Score(threshold=80, weights=weights or Weights(evaluation=1.0)),
-        quotas=Quotas(expert=quotas[0], organization=quotas[1]),
-        city_cap=PerKind(expert=cap, organization=cap),
-        notice=Notice(
-            start=start or {},
-            days=days,
-            title="{year}年度公示",
-            issuer="省科协",
-            objections="书面反映",
-        ),  # fmt: skip
-    )
 
 
 def by_id(rows: list[dict]) -> dict[str, dict]:

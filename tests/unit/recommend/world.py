@@ -15,6 +15,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from techaid.recommend.rules import (
+    Notice,
+    PerKind,
+    Quotas,
+    RecommendationRules,
+    Score,
+    Weights,
+    load_rules,
+)
 from techaid.warehouse import migrate, schema
 from techaid.warehouse.engine import make_engine
 
@@ -23,6 +32,7 @@ TAIHU, QIANSHAN, SHITAI = "340825", "340882", "341722"
 D = dt.date
 FILED, YEAR_START, YEAR_END, JUNE = D(2018, 3, 1), D(2018, 1, 1), D(2018, 12, 31), D(2018, 6, 10)
 Row = dict[str, Any]
+RUN = D(2019, 1, 25)  # the run's date: the notice's first day unless configured
 
 
 def village(county: str, n: int) -> str:
@@ -60,6 +70,26 @@ def activity(aid: str, experts: Iterable[str], *, held: dt.date = JUNE) -> Row:
     return {"activity_id": aid, "kind": "training", "held_on": held, "county_code": TAIHU,
             "village_code": None, "expert_ids": ";".join(experts), "participants": 10,
             "poor_households": 2}  # fmt: skip
+
+
+def rules(
+    *, quotas: tuple[int, int] = (30, 15), cap: int | None = None, weights: Weights | None = None,
+    start: dict[int, dt.date] | None = None, days: int = 7,
+) -> RecommendationRules:  # fmt: skip
+    shipped = load_rules()
+    return RecommendationRules(
+        org_types=shipped.org_types,
+        score=Score(threshold=80, weights=weights or Weights(evaluation=1.0)),
+        quotas=Quotas(expert=quotas[0], organization=quotas[1]),
+        city_cap=PerKind(expert=cap, organization=cap),
+        notice=Notice(
+            start=start or {},
+            days=days,
+            title="{year}年度公示",
+            issuer="省科协",
+            objections="书面反映",
+        ),  # fmt: skip
+    )
 
 
 class Warehouse:
