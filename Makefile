@@ -22,21 +22,35 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators
+.PHONY: install lock lock-check test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators
 
 install: $(VENV)/.installed
 
-# uv (bootstrapped from pip) syncs the pinned lock in seconds; pip would take minutes.
-$(VENV)/.installed: requirements.txt pyproject.toml
+# uv (bootstrapped from pip) syncs the pinned locks in seconds; pip would take minutes. The venv
+# gets both: what runs in production (requirements.txt) and the tools (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip sync -q --python $(PY) requirements.txt
+	$(VENV)/bin/uv pip sync -q --python $(PY) requirements.txt requirements-dev.txt
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	touch $@
 
-# Recompile the lock after editing requirements.in.
+# Recompile both locks after editing requirements.in or requirements-dev.in. uv keeps the versions
+# already pinned unless an input asks otherwise (it reads the existing lock as preferences).
+UV_COMPILE = $(VENV)/bin/uv pip compile -q --python-version 3.11 --custom-compile-command "make lock"
 lock:
-	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.txt --python-version 3.11
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
+
+# Fails when a lock does not match its input: each is recompiled from a copy and compared.
+lock-check: $(VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; status=0; \
+	for name in requirements requirements-dev; do \
+	  cp $$name.txt "$$tmp/$$name.txt"; \
+	  $(UV_COMPILE) $$name.in -o "$$tmp/$$name.txt" || exit 1; \
+	  diff -u $$name.txt "$$tmp/$$name.txt" \
+	    || { echo "$$name.txt does not match $$name.in: run make lock and commit both"; status=1; }; \
+	done; exit $$status
 
 test: install
 	$(PY) -m pytest

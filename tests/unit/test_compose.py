@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,52 @@ def test_airflow_services_get_the_warehouse_connection_and_paths() -> None:
     assert "/opt/airflow/include" in env["PYTHONPATH"]
 
 
-def test_image_installs_the_pinned_requirements() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "requirements.txt" in dockerfile
-    assert "apache/airflow:3.3.2" in dockerfile
+# Tools that must never ship in the image: tests, linters, type checks, benches, browsers.
+DEV_ONLY = frozenset(
+    {
+        "pytest", "pytest-timeout", "aiosmtpd", "ruff", "mypy", "pandas-stubs", "types-pyyaml",
+        "sqlfluff", "import-linter", "playwright", "pre-commit", "check-jsonschema", "duckdb",
+        "xlwt",
+    }
+)  # fmt: skip
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    pins = {}
+    for line in lock.read_text().splitlines():
+        if line and not line.startswith((" ", "#", "-")):
+            name, _, version = line.partition("==")
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def _locks_the_image_installs() -> list[Path]:
+    """The host files behind every ``pip install -r`` of the Dockerfile (through its COPYs)."""
+    copied: dict[str, str] = {}
+    installed: list[str] = []
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"]:
+            src, dest = [w for w in words[1:] if not w.startswith("--")]
+            copied[dest] = src
+        if words[:1] == ["RUN"]:
+            installed += re.findall(r"-r\s+(\S+)", line)
+    return [ROOT / copied.get(path, path) for path in installed]
+
+
+def test_image_installs_only_the_runtime_lock() -> None:
+    assert "FROM apache/airflow:3.3.2-python3.11" in (ROOT / "Dockerfile").read_text()
+    locks = _locks_the_image_installs()
+    assert [lock.name for lock in locks] == ["requirements.txt"]
+    pins = _pins(locks[0])
+    assert pins["apache-airflow"] == "3.3.2"
+    for needed in ("apache-airflow-providers-celery", "psycopg2-binary", "great-expectations"):
+        assert needed in pins
+    assert sorted(DEV_ONLY & pins.keys()) == []
+
+
+def test_development_lock_keeps_the_runtime_versions() -> None:
+    runtime, dev = _pins(ROOT / "requirements.txt"), _pins(ROOT / "requirements-dev.txt")
+    assert sorted(DEV_ONLY - dev.keys()) == []
+    differ = {n: (v, runtime[n]) for n, v in dev.items() if n in runtime and runtime[n] != v}
+    assert differ == {}
