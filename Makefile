@@ -22,9 +22,25 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock lock-check test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators
+.PHONY: install lock lock-check test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators system-deps screenshots
 
-install: $(VENV)/.installed
+install: system-deps $(VENV)/.installed
+
+# Debian packages outside the venv: a CJK font (chart labels in Chinese; without it matplotlib draws
+# boxes) and Chromium (screenshots, browser tests). Checked first, so a second run is instant.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+CHROMIUM := /usr/bin/chromium
+system-deps:
+	@missing=""; test -f $(CJK_FONT) || missing=" fonts-noto-cjk"; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing > /dev/null; \
+	else \
+	  echo "missing Debian packages:$$missing (CJK font for report charts, Chromium for screenshots)"; \
+	  echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	fi
 
 # uv (bootstrapped from pip) syncs the pinned locks in seconds; pip would take minutes. The venv
 # gets both: what runs in production (requirements.txt) and the tools (requirements-dev.txt).
@@ -115,6 +131,12 @@ bench: install
 # beside a DuckDB floor; about 20 minutes): its own section of docs/benchmarks.md.
 bench-indicators: install
 	$(PY) -m techaid.bench.indicators --scale $(BENCH_SCALE) --doc docs/benchmarks.md
+
+# The rollup report of PERIOD (default 2018-06, from the warehouse `make demo` filled) rendered in
+# headless Chromium: docs/screenshots/rollup.png.
+SCREENSHOT_PERIOD ?= $(or $(PERIOD),2018-06)
+screenshots: install
+	$(PY) -m techaid.outputs.report.screenshot --period $(SCREENSHOT_PERIOD) --png docs/screenshots/rollup.png
 
 clean-data:
 	rm -rf data output var
