@@ -92,19 +92,29 @@ run: airflow-init
 	@test -n "$(PERIOD)" || (echo "usage: make run PERIOD=YYYY-MM"; exit 2)
 	$(AIRFLOW) dags test monthly_reporting -c '{"period": "$(PERIOD)"}' > $(AIRFLOW_HOME)/run-$(PERIOD).log 2>&1 \
 	  || (tail -40 $(AIRFLOW_HOME)/run-$(PERIOD).log; exit 1)
-	@$(PY) -m techaid.summary $(PERIOD)
+	@$(PY) -m techaid.outputs.summary $(PERIOD)
 	@echo "Airflow log of the run: $(AIRFLOW_HOME)/run-$(PERIOD).log"
+
+# annual_recommendations for one year, through Airflow itself: the shortlist table, then
+# <output>/shortlist_<year>.xlsx, <output>/notice_<year>.html and the shortlist email.
+.PHONY: shortlist
+shortlist: airflow-init
+	@test -n "$(YEAR)" || (echo "usage: make shortlist YEAR=YYYY"; exit 2)
+	$(AIRFLOW) dags test annual_recommendations -c '{"year": $(YEAR)}' > $(AIRFLOW_HOME)/shortlist-$(YEAR).log 2>&1 \
+	  || (tail -40 $(AIRFLOW_HOME)/shortlist-$(YEAR).log; exit 1)
+	@$(PY) -m techaid.recommend $(YEAR)
+	@echo "Airflow log of the run: $(AIRFLOW_HOME)/shortlist-$(YEAR).log"
 
 # Generated landing area (deterministic; messy and refused files planted and listed in manifest.json).
 demo-data: install
-	$(PY) -m techaid.synthetic --landing $${TECHAID_LANDING:-data/landing} --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --messy
+	$(PY) -m techaid_dev.synthetic --landing $${TECHAID_LANDING:-data/landing} --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --messy
 
 demo: demo-data airflow-init
 	@periods=$$($(PY) -c "from techaid.periods import period_range as r; print(*r('$(DEMO_START)', '$(DEMO_END)'))"); \
 	for p in $$periods; do echo "== monthly_reporting $$p (through Airflow)"; \
 	  $(AIRFLOW) dags test monthly_reporting -c "{\"period\": \"$$p\"}" > $(AIRFLOW_HOME)/run-$$p.log 2>&1 \
 	    || { tail -40 $(AIRFLOW_HOME)/run-$$p.log; exit 1; }; done; \
-	echo; $(PY) -m techaid.summary $$periods; \
+	echo; $(PY) -m techaid.outputs.summary $$periods; \
 	echo "Planted messy and refused cases: $${TECHAID_LANDING:-data/landing}/manifest.json"; \
 	echo "Airflow logs: $(AIRFLOW_HOME)/run-<period>.log; UI: make airflow"
 
@@ -116,21 +126,21 @@ airflow: airflow-init
 # (tests fail while one is stale).
 docs: install
 	$(PY) -m techaid.quality.suites --write
-	$(PY) -m techaid.quality.rules_doc
-	$(PY) -m techaid.indicators.doc
-	$(PY) -m techaid.office_guide
+	$(PY) -m techaid.documents.rules_doc
+	$(PY) -m techaid.documents.indicators_doc
+	$(PY) -m techaid.documents.office_guide
 
 # One Anhui-scale month through intake, check and load (SQLite and PostgreSQL) against a floor,
 # then the validation bench; tables printed and written to docs/benchmarks.md. A few minutes.
 # BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--only intake --keep /tmp/bench".
 BENCH_SCALE ?= 1.0
 bench: install
-	$(PY) -m techaid.bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
+	$(PY) -m techaid_dev.bench --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 # The indicator bench (13 months loaded at Anhui scale, then one month and a 12-month recompute
 # beside a DuckDB floor; about 20 minutes): its own section of docs/benchmarks.md.
 bench-indicators: install
-	$(PY) -m techaid.bench.indicators --scale $(BENCH_SCALE) --doc docs/benchmarks.md
+	$(PY) -m techaid_dev.bench.indicators --scale $(BENCH_SCALE) --doc docs/benchmarks.md
 
 # The rollup report of PERIOD (default 2018-06, from the warehouse `make demo` filled) rendered in
 # headless Chromium: docs/screenshots/rollup.png.

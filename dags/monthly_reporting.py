@@ -33,8 +33,7 @@ emails go to the data engineers (`<output>/outbox/`). Data Docs: `<output>/data_
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task, task_group
-from airflow.timetables.trigger import CronTriggerTimetable
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
 
 from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
 
@@ -52,6 +51,7 @@ from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
 def monthly_reporting() -> None:
     @task
     def prepare() -> str:
+        """Check the configuration, bring the warehouse schema up to date, fix the run's month."""
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
 
@@ -62,6 +62,7 @@ def monthly_reporting() -> None:
 
     @task
     def discover(period: str) -> list[dict]:
+        """Record every new file version and register; one plan per city."""
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
 
@@ -69,23 +70,28 @@ def monthly_reporting() -> None:
 
     @task_group
     def per_city(plan: dict) -> None:
-        @task(map_index_template="{{ city_label }}")
+        """One city's new versions: read, check, load."""
+
+        @task(map_index_template="{{ city_label }}", multiple_outputs=False)
         def read(plan: dict) -> dict:
+            """Parse and repair each version into staging (a refused file is staged as such)."""
             from techaid import pipeline
 
             get_current_context()["city_label"] = pipeline.city_label(plan["city_code"])
             return pipeline.read_city(plan)
 
-        @task(map_index_template="{{ city_label }}")
+        @task(map_index_template="{{ city_label }}", multiple_outputs=False)
         def check(staged: dict) -> dict:
+            """Apply the rule registry: refuse the file, quarantine rows, or accept."""
             from techaid import pipeline
             from techaid_airflow.hooks import warehouse_url
 
             get_current_context()["city_label"] = pipeline.city_label(staged["city_code"])
             return pipeline.check_city(warehouse_url(), staged)
 
-        @task(map_index_template="{{ city_label }}", pool=WAREHOUSE_POOL)
+        @task(map_index_template="{{ city_label }}", pool=WAREHOUSE_POOL, multiple_outputs=False)
         def load(checked: dict) -> dict:
+            """Record each outcome; the current version atomically replaces the city's rows."""
             from techaid import pipeline
             from techaid_airflow.hooks import warehouse_url
 
@@ -96,13 +102,15 @@ def monthly_reporting() -> None:
 
     @task(pool=WAREHOUSE_POOL)
     def rollup(period: str, plans: list[dict]) -> list[str]:
+        """Indicators, status and ranking for the month and every month a change affected."""
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
 
         return pipeline.rollup(warehouse_url(), period, plans)
 
-    @task
+    @task(multiple_outputs=False)
     def publish_quality(period: str, plans: list[dict]) -> dict:
+        """Feedback workbooks, the Data Docs site, and the warehouse checks."""
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
 
@@ -110,6 +118,7 @@ def monthly_reporting() -> None:
 
     @task
     def summarize(period: str) -> str:
+        """The month at a glance in the task log."""
         from techaid import pipeline
         from techaid_airflow.hooks import warehouse_url
 

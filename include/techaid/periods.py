@@ -67,3 +67,13 @@ def previous_period_local(instant: dt.datetime, tz: str) -> str:
     """The month before ``instant`` as seen in ``tz``: the period a monthly run reports on."""
     local = instant.astimezone(ZoneInfo(tz))
     return add_months(period_of(local.date()), -1)
+
+
+def utc_naive(ts: dt.datetime) -> dt.datetime:
+    """Timestamps are stored as naive UTC; aware ones are converted, naive ones taken as UTC
+    (a pandas Timestamp becomes a plain datetime)."""
+    if hasattr(ts, "to_pydatetime"):
+        ts = ts.to_pydatetime()
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
+    return ts

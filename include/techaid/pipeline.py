@@ -8,26 +8,24 @@ deterministic submission id, so XComs stay small and a retried task overwrites i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import json
 import logging
-import shutil
 from collections import Counter
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-import sqlalchemy as sa
-
-from techaid import config, periods, settings
+from techaid import config, paths, periods, staging
 from techaid.findings import FileRefused, Finding, finding
 from techaid.intake import discover as disc
-from techaid.intake.model import ParsedFile, ParsedSheet
+from techaid.intake import register
+from techaid.intake.model import ParsedFile
 from techaid.intake.submission import read_submission
 from techaid.quality import flow
 from techaid.warehouse import engine as wh_engine
-from techaid.warehouse import migrate, reads, schema, versions
+from techaid.warehouse import landing as landing_registry
+from techaid.warehouse import migrate, reads, versions
+from techaid.warehouse import register as wh_register
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +60,9 @@ def discover(url: str, period: str, landing: str | None = None) -> list[dict[str
     run, so running months in order replays history faithfully.
     """
     engine = wh_engine.make_engine(url)
-    root = landing or settings.landing_root()
-    found = disc.discover(root, versions.known_landing_files(engine))
-    versions.record_landing_files(engine, found)
+    root = landing or paths.landing_root()
+    found = disc.discover(root, landing_registry.known_landing_files(engine))
+    landing_registry.record_landing_files(engine, found)
     registers = load_registers(engine, root, found)
     subs = [f for f in found if f.kind == "submission"]
     _record_discovery_refusals(engine, [f for f in subs if f.refused])
@@ -134,52 +132,53 @@ def _landing_file(d: dict[str, Any]) -> disc.LandingFile:
 # ---------------------------------------------------------------- read, check, load
 
 
-def _staging(submission_id: str) -> Path:
-    return settings.staging_root() / submission_id
-
-
 def read_city(plan: dict[str, Any]) -> dict[str, Any]:
     """Parse each pending version of one city into the staging folder."""
     staged = []
     for v in plan["versions"]:
-        out = _staging(v["submission_id"])
-        shutil.rmtree(out, ignore_errors=True)
-        out.mkdir(parents=True)
+        out = staging.version_dir(v["submission_id"], fresh=True)
         fs, _ = disc.landing_fs(v["landing"])
         try:
             parsed = read_submission(fs, _landing_file(v))
         except FileRefused as refused:
-            _write_json(out / "refusal.json", refused.finding.to_dict())
+            staging.stage_refusal(out, refused.finding)
         else:
-            _stage_parsed(out, parsed)
+            staging.stage_parsed(out, parsed)
         staged.append(v)
     return {"city_code": plan["city_code"], "period": plan["period"], "versions": staged}
 
 
 def check_city(url: str, staged: dict[str, Any]) -> dict[str, Any]:
     """Apply the data-quality rules and severities; stage what may be loaded."""
-    from techaid.quality import data_docs
+    from techaid.outputs import data_docs
     from techaid.quality.check import check_file
     from techaid.quality.cross_city import cross_city_duplicates
 
     engine = wh_engine.make_engine(url)
     for v in staged["versions"]:
-        out = _staging(v["submission_id"])
-        if (out / "refusal.json").exists():
+        out = staging.version_dir(v["submission_id"])
+        if staging.staged_refusal(out) is not None:
             continue
-        parsed = _load_parsed(out)
+        parsed = staging.load_parsed(out)
         ctx = check_context(engine, parsed)
         frames = {name: sheet.frame for name, sheet in parsed.sheets.items()}
         findings = [
             *parsed.findings,
             *check_file(parsed, ctx),
-            *cross_city_duplicates(engine, parsed.city_code, parsed.period, frames),
+            *cross_city_duplicates(
+                functools.partial(
+                    reads.ids_in_other_cities, engine, parsed.city_code, parsed.period
+                ),
+                parsed.city_code,
+                parsed.period,
+                frames,
+            ),
         ]
         decision = flow.decide(parsed, findings)
         if decision.outcome != flow.REJECTED:  # a refused file is told why, not that it was late
             received = dt.datetime.fromisoformat(v["received_at"])
             decision.findings.extend(late_findings(parsed.period, received))
-        _stage_decision(out, decision)
+        staging.stage_decision(out, decision)
         data_docs.record_file(parsed, ctx, v["submission_id"], v["received_at"])
     return staged
 
@@ -191,7 +190,7 @@ def late_findings(period: str, received_at: dt.datetime) -> list[Finding]:
     p = config.program()
     tz = ZoneInfo(p.program.timezone)
     due = periods.deadline_day(period, p.deadline.day, p.deadline.overrides)
-    local = versions.utc_naive(received_at).replace(tzinfo=dt.UTC).astimezone(tz)
+    local = periods.utc_naive(received_at).replace(tzinfo=dt.UTC).astimezone(tz)
     return [
         finding("submission.late", value=f"{local:%Y-%m-%d %H:%M}", detail=f"{due:%Y-%m-%d} 23:59")
     ]
@@ -225,15 +224,15 @@ def load_city(url: str, checked: dict[str, Any]) -> dict[str, Any]:
     engine = wh_engine.make_engine(url)
     done = []
     for v in checked["versions"]:
-        out = _staging(v["submission_id"])
+        out = staging.version_dir(v["submission_id"])
         info = _version_info(v)
         on_time = versions.is_on_time(info.period, info.received_at)
-        if (out / "refusal.json").exists():
-            refusal = Finding(**_read_json(out / "refusal.json"))
+        refusal = staging.staged_refusal(out)
+        if refusal is not None:
             versions.record_outcome(engine, info, None, refusal, Counter(), on_time)
             done.append({"submission_id": info.submission_id, "status": flow.REJECTED})
             continue
-        decision, repairs = _load_decision(out)
+        decision, repairs = staging.load_decision(out)
         versions.record_outcome(engine, info, decision, decision.fatal, repairs, on_time)
         done.append({"submission_id": info.submission_id, "status": decision.outcome})
     return {"city_code": checked["city_code"], "loaded": done}
@@ -246,12 +245,14 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
     earlier version into ``superseded``; files refused at discovery have no city task). A failed
     warehouse check fails the task: it means the pipeline is broken, not an office's file.
     """
-    from techaid.quality import data_docs, feedback, warehouse_checks
+    from techaid import audit as warehouse_checks
+    from techaid.outputs import data_docs, feedback
 
     engine = wh_engine.make_engine(url)
     touched = sorted({period, *(v["period"] for plan in plans for v in plan["versions"])})
     ids = [sid for p in touched for sid in feedback.feedback_ids(engine, p)]
-    ids += _refused_outside_program(engine)
+    program = config.program().program
+    ids += reads.refused_outside(engine, periods.period_range(program.start, program.end))
     written = feedback.write_feedback_for(engine, ids)
     index = data_docs.build_data_docs(
         submission_ids=[v["submission_id"] for plan in plans for v in plan["versions"]]
@@ -261,33 +262,43 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
     return {"feedback": [str(p) for p in written], "data_docs": str(index), "periods": touched}
 
 
-def _refused_outside_program(engine: Any) -> list[str]:
-    """Versions refused at discovery whose period names no program month (bad names, periods
-    before the start): no period's run would otherwise write their feedback. They are rare."""
-    months = periods.period_range(config.program().program.start, config.program().program.end)
-    t = schema.submission
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t.c.submission_id).where(
-                t.c.status == "rejected", sa.or_(t.c.period.is_(None), t.c.period.not_in(months))
-            )
-        ).scalars()
-        return sorted(rows)
-
-
 # ---------------------------------------------------------------- registers
 
 
 def load_registers(engine: Any, root: str, found: list[Any]) -> list[str]:
-    """Load each new register date (both files); a bad register is refused whole. Returns the
-    dates of the registers accepted, whose months must be recomputed."""
-    from techaid.intake import register
+    """Load each new or changed register date (both files); a bad register is refused whole and
+    the previous one stays in force. Returns the dates of the registers accepted, whose months
+    must be recomputed."""
+    seen = wh_register.recorded_registers(engine)
+    accepted = []
+    for upload in register.uploads_by_date(found):
+        if seen.get(upload.register_date) == (upload.shas["villages"], upload.shas["households"]):
+            continue
+        if load_register(engine, root, upload) == "accepted":
+            accepted.append(upload.register_date.isoformat())
+    return accepted
 
-    return [
-        upload.register_date.isoformat()
-        for upload in register.pending_registers(engine, found)
-        if register.load(engine, root, upload) == "accepted"
-    ]
+
+def load_register(engine: Any, root: str, upload: register.RegisterUpload) -> str:
+    """Read, check and load one dated register; returns its status."""
+    missing = [n for n in register.NAMES if n not in upload.files]
+    if missing:
+        log.warning("register %s: waiting for %s", upload.register_date, ", ".join(missing))
+        return "incomplete"
+    frames, problem = register.read_register(root, upload)
+    status = "rejected" if problem else "accepted"
+    message = f"{problem.rule}: {problem.message}" if problem else None
+    wh_register.load_register(
+        engine,
+        upload.register_date,
+        frames.get("villages"),
+        frames.get("households"),
+        upload.shas,
+        status,
+        message,
+    )
+    log.info("register %s: %s %s", upload.register_date, status, message or "")
+    return status
 
 
 # ---------------------------------------------------------------- indicators
@@ -319,7 +330,7 @@ def rollup(url: str, period: str, plans: list[dict[str, Any]]) -> list[str]:
 def summarize(url: str, period: str) -> str:
     """The month at a glance, for the task log: every version of the period and its outcome."""
     engine = wh_engine.make_engine(url)
-    subs = versions.current_submissions(engine, period)
+    subs = reads.current_submissions(engine, period)
     lines = [f"Period {period}: {len(subs)} file version(s)"]
     for row in subs.itertuples():
         lines.append(
@@ -331,85 +342,7 @@ def summarize(url: str, period: str) -> str:
         r.city_code for r in subs.itertuples() if r.status in ("accepted", "accepted_with_errors")
     }
     lines.append(f"  cities with no accepted version: {', '.join(sorted(missing)) or 'none'}")
-    lines.append(f"  output folder: {settings.output_root()}")
+    lines.append(f"  output folder: {paths.output_root()}")
     text = "\n".join(lines)
     log.info("%s", text)
     return text
-
-
-# ---------------------------------------------------------------- staging files
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-
-
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _repairs_to_json(repairs: Counter) -> list[list[Any]]:
-    return [[*key, n] for key, n in sorted(repairs.items())]
-
-
-def _repairs_from_json(rows: list[list[Any]]) -> Counter:
-    return Counter({tuple(r[:3]): r[3] for r in rows})
-
-
-def _stage_parsed(out: Path, parsed: ParsedFile) -> None:
-    for name, sheet in parsed.sheets.items():
-        sheet.frame.to_parquet(out / f"parsed.{name}.parquet", index=False)
-    _write_json(
-        out / "parsed.json",
-        {
-            "city_code": parsed.city_code,
-            "period": parsed.period,
-            "meta": parsed.meta,
-            "sheets": list(parsed.sheets),
-            "findings": [f.to_dict() for f in parsed.findings],
-            "repairs": _repairs_to_json(parsed.repairs),
-        },
-    )
-
-
-def _load_parsed(out: Path) -> ParsedFile:
-    head = _read_json(out / "parsed.json")
-    sheets = {
-        name: ParsedSheet(name, pd.read_parquet(out / f"parsed.{name}.parquet"))
-        for name in head["sheets"]
-    }
-    return ParsedFile(
-        head["city_code"],
-        head["period"],
-        head["meta"],
-        sheets,
-        [Finding(**f) for f in head["findings"]],
-        _repairs_from_json(head["repairs"]),
-    )
-
-
-def _stage_decision(out: Path, decision: flow.Decision) -> None:
-    for name, frame in decision.clean.items():
-        frame.to_parquet(out / f"clean.{name}.parquet", index=False)
-    _write_json(
-        out / "decision.json",
-        {
-            "outcome": decision.outcome,
-            "findings": [f.to_dict() for f in decision.findings],
-            "clean": list(decision.clean),
-            "quarantined": {k: sorted(v) for k, v in decision.quarantined.items()},
-        },
-    )
-
-
-def _load_decision(out: Path) -> tuple[flow.Decision, Counter]:
-    head = _read_json(out / "decision.json")
-    parsed_head = _read_json(out / "parsed.json")
-    clean = {name: pd.read_parquet(out / f"clean.{name}.parquet") for name in head["clean"]}
-    decision = flow.Decision(
-        head["outcome"],
-        [Finding(**f) for f in head["findings"]],
-        clean,
-        {k: set(v) for k, v in head["quarantined"].items()},
-    )
-    return decision, _repairs_from_json(parsed_head["repairs"])

@@ -11,7 +11,7 @@ class PipelineFailureNotifier(BaseNotifier):
     """Writes a ``pipeline_failure`` email for the data engineers: DAG, task, period, log link."""
 
     def notify(self, context: Any) -> None:
-        from techaid import alerts, settings
+        from techaid import alerts, paths
 
         ti = context.get("ti") or context.get("task_instance")
         dag_run = context.get("dag_run")
@@ -27,6 +27,6 @@ class PipelineFailureNotifier(BaseNotifier):
         )
         key = f"pipeline_failure_{failure.dag_id}_{failure.run_id}_{failure.task_id}"
         path = alerts.write_eml(
-            alerts.failure_email(failure), settings.output_root() / "outbox", key
+            alerts.failure_email(failure), paths.output_root() / "outbox", key
         )
         self.log.info("pipeline_failure alert written to %s", path)

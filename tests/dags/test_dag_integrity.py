@@ -41,6 +41,14 @@ def test_every_dag_has_tags_doc_retries_and_failure_alerts(dagbag) -> None:
             assert t.execution_timeout is not None, f"{dag_id}.{t.task_id}: no timeout"
 
 
+def test_every_task_has_a_one_line_doc(dagbag) -> None:
+    """Airflow shows a task's docstring as its documentation in the UI."""
+    for dag_id, dag in dagbag.dags.items():
+        for t in dag.tasks:
+            doc = (t.doc_md or t.doc or "").strip()
+            assert doc, f"{dag_id}.{t.task_id}: no docstring"
+
+
 def test_static_start_dates(dagbag) -> None:
     for dag_id, dag in dagbag.dags.items():
         assert dag.start_date is not None and dag.start_date.year < 2021, dag_id
@@ -51,7 +59,7 @@ def test_no_heavy_imports_at_parse_time(path: Path) -> None:
     """Parsing a DAG file must not import pandas, GX or our domain code (slow parses)."""
     probe = f"""
 import json, sys, runpy
-import airflow.sdk, techaid_airflow.defaults
+import airflow.sdk
 before = set(sys.modules)
 runpy.run_path({str(path)!r})
 print(json.dumps(sorted(set(sys.modules) - before)))

@@ -36,7 +36,7 @@ from techaid.findings import FileRefused, Finding
 from techaid.intake import discover as disc
 from techaid.intake.model import ParsedFile
 from techaid.intake.submission import read_submission
-from techaid.synthetic import Case, Manifest, generate
+from techaid_dev.synthetic import Case, Manifest, generate
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ QUALITY_REFUSALS = {
 # A late file is both ``submission.on_time`` false and a file-level warning in the quality report.
 LATE = "warn.late_submission"
 
-# Planted repair case -> the repair kind intake counts (techaid.office_guide.REPAIRS lists them).
+# Planted repair case -> the repair kind intake counts (techaid.documents.office_guide.REPAIRS lists them).
 REPAIR_KINDS: dict[str, str] = {
     "repair.code_number": "code_number",
     "repair.code_sci": "code_number",

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from techaid.warehouse import reads
+
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,15 +29,14 @@ def _submissions(url: str) -> list[dict]:
 
 
 def _published(url: str) -> dict[str, list[tuple]]:
-    from techaid.warehouse import versions
 
     engine = sa.create_engine(url)
     tables = ("indicator_value", "county_ranking", "dq_issue", "clean_households")
-    return {t: versions.table_snapshot(engine, t) for t in tables}
+    return {t: reads.table_snapshot(engine, t) for t in tables}
 
 
 def test_a_generated_month_runs_end_to_end(airflow_db, techaid_env) -> None:
-    from techaid.synthetic import generate
+    from techaid_dev.synthetic import generate
 
     generate(techaid_env["landing"], "2018-06", "2018-06", scale=0.01, cities=["341600", "340800"])
     run = _dag().test(run_conf={"period": "2018-06"})
@@ -64,7 +65,7 @@ def test_a_generated_month_runs_end_to_end(airflow_db, techaid_env) -> None:
 
 
 def test_messy_month_refuses_quarantines_and_reruns_identically(airflow_db, techaid_env) -> None:
-    from techaid.synthetic import generate
+    from techaid_dev.synthetic import generate
 
     manifest = generate(techaid_env["landing"], "2018-06", "2018-06", scale=0.01, messy=True)
     dag = _dag()

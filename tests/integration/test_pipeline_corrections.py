@@ -52,7 +52,7 @@ def _station_values(url: str, period: str) -> dict[str, float]:
 
 
 def test_correction_of_may_recomputes_may_and_june_not_april(techaid_env) -> None:
-    from techaid.synthetic import generate
+    from techaid_dev.synthetic import generate
 
     landing, url = techaid_env["landing"], techaid_env["url"]
     generate(landing, "2018-04", "2018-06", scale=0.01, cities=[CITY], fmt="xlsx")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from techaid.quality.flow import ACCEPTED, WITH_ERRORS, Decision
-from techaid.warehouse import migrate, schema, versions
+from techaid.warehouse import bulk, migrate, reads, schema, versions
 from techaid.warehouse.engine import make_engine
 from tests.unit.warehouse.builders import (
     CITY,
@@ -47,7 +47,7 @@ def engine(url: str) -> sa.Engine:
 
 
 def statuses(engine: sa.Engine) -> dict[str, str]:
-    return {r[0]: r[6] for r in versions.table_snapshot(engine, "submission")}
+    return {r[0]: r[6] for r in reads.table_snapshot(engine, "submission")}
 
 
 def loaded_ids(engine: sa.Engine) -> set[str]:
@@ -124,7 +124,7 @@ def test_should_keep_the_previous_version_when_an_insert_raises(
     v1, v2 = version("a1", when(2)), version("b2", when(4))
     versions.record_outcome(engine, v1, decision(1), None, Counter(), True)
     before = dump(engine)
-    real, calls = versions.insert_frame, []
+    real, calls = bulk.insert_frame, []
 
     def failing(conn, table, frame, constants=None):  # noqa: ANN001, ANN202 - test double
         calls.append(table.name)
@@ -190,4 +190,4 @@ def test_should_load_a_big_city_in_seconds(engine: sa.Engine) -> None:
             sa.select(sa.func.count()).select_from(t).where(t.c.techniques.is_(None))
         ).scalar_one()
     assert (count, nulls) == (n, 1)
-    assert versions.current_submissions(engine, PERIOD, current_only=True).rows_loaded[0] == n + 6
+    assert reads.current_submissions(engine, PERIOD, current_only=True).rows_loaded[0] == n + 6

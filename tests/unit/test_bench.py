@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from techaid.bench import __main__ as bench
-from techaid.bench.report import Row, table, write_section
+from techaid_dev.bench import __main__ as bench
+from techaid_dev.bench.report import Row, table, write_section
 
 RATIO = re.compile(r"\| [0-9]+\.[0-9]×")
 

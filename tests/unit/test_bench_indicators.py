@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from techaid.bench import indicators as bench
+from techaid_dev.bench import indicators as bench
 
 RATIO = re.compile(r"\| [0-9]+\.[0-9]× \|")
 

@@ -12,8 +12,8 @@ import pytest
 
 from techaid import config
 from techaid.config import ConfigError
-from techaid.office_guide import COMMAND, DEFAULT_PATH, REPAIRS, main, render
-from techaid.office_schema import load_notes
+from techaid.documents.office_guide import COMMAND, DEFAULT_PATH, REPAIRS, main, render
+from techaid.documents.office_schema import load_notes
 
 INTAKE = Path(__file__).resolve().parents[2] / "include" / "techaid" / "intake"
 # How intake names the repairs it counts: repairs["kind"], repairs[(sheet, col, "kind")],

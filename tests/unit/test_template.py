@@ -15,12 +15,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from techaid import config
-from techaid import template as template_module
-from techaid.intake.discover import discover, landing_fs
-from techaid.intake.normalize import header_key
-from techaid.intake.submission import read_submission
-from techaid.synthetic import generate
-from techaid.template import (
+from techaid.documents import template as template_module
+from techaid.documents.template import (
     DATE_FORMAT,
     INSTRUCTIONS,
     TEXT_FORMAT,
@@ -30,6 +26,10 @@ from techaid.template import (
     main,
     write_template,
 )
+from techaid.intake.discover import discover, landing_fs
+from techaid.intake.normalize import header_key
+from techaid.intake.submission import read_submission
+from techaid_dev.synthetic import generate
 
 CITY, PERIOD = "341600", "2018-06"
 TEXT_TYPES = {"code6", "code9", "code12", "code", "id", "household_id", "id_list", "text"}

@@ -427,7 +427,7 @@ def _iso_date(v: Any) -> bool:
 
 
 def _read(path: Path) -> Any:
-    return config._read_yaml(path)  # the project's one YAML reader (errors as ConfigError)
+    return config.read_yaml(path)  # the project's one YAML reader (errors as ConfigError)
 
 
 def load_catalogue(

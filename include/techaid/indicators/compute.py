@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from techaid import config
 from techaid.indicators import plan, ranking, sqlgen
 from techaid.indicators.assess import assess, history_from
-from techaid.indicators.catalogue import Catalogue, catalogue
+from techaid.indicators.catalogue import COUNTY_SHEETS, Catalogue, catalogue
 from techaid.indicators.status import ProgramWindow
 from techaid.periods import add_months, first_day, last_day, parse_period
 from techaid.warehouse import published
@@ -136,35 +136,50 @@ def _analyze(conn: Connection, *tables: str) -> None:
         conn.execute(text(f"analyze {', '.join(tables)}"))
 
 
-# The big tables read by month (or by register date): column -> how a value is written in pg_stats.
-_KEYED_STATISTICS = {"clean_households": "period", "register_households": "register_date"}
+# Tables the shape queries read by month, or by register date: (table, the column keyed on).
+_KEYED_TABLES = (
+    *((f"clean_{sheet}", "period") for sheet in sorted(COUNTY_SHEETS)),
+    ("register_villages", "register_date"),
+    ("register_households", "register_date"),
+)
 
 
-def _fresh_statistics(conn: Connection, keys: dict[str, list[str]]) -> list[str]:
-    """ANALYZE the big tables whose statistics do not list every key value the period reads.
+def _fresh_statistics(conn: Connection, periods: list[str], register_date: Any) -> list[str]:
+    """ANALYZE the tables whose statistics do not list every month (or the register) read.
 
-    The monthly run computes right after the load, before autovacuum has analyzed the month just
-    loaded (on a table of many months a month is too small a change to trigger it). PostgreSQL
-    then estimates the new month's 2 million households as one row and loops over the register's
-    index once per household, several times slower than the hash join it plans once it knows the
-    month (the same for a register just loaded). Sampling the table costs well under a second;
-    it is skipped when the statistics already know every value. Returns the tables analyzed."""
+    The monthly run computes right after the load, before autovacuum has analyzed what was just
+    loaded (on a table of many months, one month is too small a change to trigger it; a young
+    warehouse's small tables may never have been analyzed at all). PostgreSQL then plans the
+    month's rows as one row and loops: over the register's index once per household (2 million
+    times), or over a month's villages once per register village; a computation of 3 s took
+    15-40 s right after each load at Anhui's size (docs/benchmarks.md). Sampling costs well under
+    a second for clean_households and milliseconds for the others, and is skipped when the
+    statistics already know every value read. Returns the tables analyzed."""
     if not _is_postgres(conn):
         return []
+    wanted = {
+        "period": list(periods),
+        "register_date": [] if register_date is None else [str(register_date)],
+    }
     stale = []
-    for name, values in keys.items():
-        col = _KEYED_STATISTICS[name]
-        known = conn.execute(
+    for name, col in _KEYED_TABLES:
+        if not wanted[col]:
+            continue
+        present, known = conn.execute(
             text(
-                "select s.most_common_vals::text from pg_stats as s"
-                " join pg_class as c on c.relname = s.tablename"
-                " join pg_namespace as n on n.oid = c.relnamespace and n.nspname = s.schemaname"
-                " where c.oid = to_regclass(:t) and s.attname = :c"
+                "select t.oid is not null, s.most_common_vals::text"
+                " from (select to_regclass(:t) as oid) as t"
+                " left join pg_class as c on c.oid = t.oid"
+                " left join pg_namespace as n on n.oid = c.relnamespace"
+                " left join pg_stats as s"
+                "  on s.schemaname = n.nspname and s.tablename = c.relname and s.attname = :c"
             ),
             {"t": name, "c": col},
-        ).scalar()
+        ).one()
+        if not present:
+            continue
         listed = set(known.strip("{}").split(",")) if known else set()
-        if any(v not in listed for v in values):
+        if any(v not in listed for v in wanted[col]):
             stale.append(name)
     if stale:
         conn.execute(text(f"analyze {', '.join(stale)}"))
@@ -195,14 +210,7 @@ def _parameters(conn: Connection, period: str, s: Settings) -> dict[str, Any]:
     _analyze(conn, "indicator_calendar", "indicator_county_map", "indicator_source")
     sources = [r["source_period"] for r in sqlgen.run(conn, "select_source_periods", params)]
     params["source_periods"] = sources or [NO_PERIOD]
-    register = params["register_date"]
-    _fresh_statistics(
-        conn,
-        {
-            "clean_households": sources,
-            "register_households": [str(register)] if register is not None else [],
-        },
-    )
+    _fresh_statistics(conn, sources, params["register_date"])
     return params
 
 

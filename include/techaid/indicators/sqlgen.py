@@ -10,39 +10,23 @@ bind parameters, so an edited catalogue can never inject SQL. Dates are compared
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import jinja2
 from sqlalchemy import bindparam, column, insert, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import TextClause
 
-from techaid import config
+from techaid import config, sqlfiles
 from techaid.indicators.catalogue import AS_OF, Where
 
-SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 _BIND_RE = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
-
-
-@functools.cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(SQL_DIR)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def render(name: str, **context: Any) -> str:
     """Render ``sql/indicators/<name>.sql`` with the given context."""
-    return _env().get_template(f"indicators/{name}.sql").render(**context)
+    return sqlfiles.render(f"indicators/{name}.sql", **context)
 
 
 def statements(sql: str) -> list[str]:

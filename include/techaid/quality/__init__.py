@@ -7,7 +7,7 @@ findings into a decision: refuse the file, quarantine rows, or load.
 - ``gx_runner``: one Great Expectations context per process; failing rows -> Findings.
 - ``gx_custom``: the custom expectations (code prefixes).
 - ``suites`` (``python -m techaid.quality.suites --write``): expectations/*.json from
-  ``include/config/quality.yaml``; ``rules_doc`` (``python -m techaid.quality.rules_doc``):
+  ``include/config/quality.yaml``; ``rules_doc`` (``python -m techaid.documents.rules_doc``):
   docs/rules.md.
 - ``flow.decide``: severities applied.
 

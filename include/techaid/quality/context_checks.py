@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from techaid import config
+from techaid.config.hierarchy import Hierarchy, Resolution
+from techaid.config.quality_rules import Jump, Outlier, QualitySettings, quality
 from techaid.findings import Finding, finding, mask
-from techaid.hierarchy import Hierarchy, Resolution
 from techaid.intake.model import ParsedFile
 from techaid.periods import add_months
 from techaid.quality.gx_runner import ROW, text
-from techaid.quality.settings import Jump, Outlier, QualitySettings, quality
 
 IdSet = Collection[str] | pd.Series
 

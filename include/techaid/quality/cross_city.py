@@ -8,48 +8,29 @@ accepted rows of the same month (the clean tables hold exactly those).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from techaid import config
 from techaid.findings import Finding, finding
 from techaid.quality.gx_runner import text
-from techaid.warehouse import schema
 
 RULE = "dq.id_in_other_city"
 ID_COLUMNS = {"experts": "expert_id", "organizations": "org_id"}  # sheet -> its id column
-_CHUNK = 500  # ids per IN (...) list
 
 
-def _other_cities(
-    engine: Engine, sheet: str, city_code: str, period: str, ids: list[str]
-) -> dict[str, set[str]]:
-    """id -> the other cities whose current rows of the month list it."""
-    table = schema.clean_tables()[sheet]
-    column = table.c[ID_COLUMNS[sheet]]
-    found: dict[str, set[str]] = defaultdict(set)
-    with engine.connect() as conn:
-        for start in range(0, len(ids), _CHUNK):
-            query = sa.select(column, table.c.city_code).where(
-                table.c.period == period,
-                table.c.city_code != city_code,
-                column.in_(ids[start : start + _CHUNK]),
-            )
-            for key, city in conn.execute(query):
-                found[key].add(city)
-    return found
+# (sheet, id column, ids) -> id -> the other cities whose current rows of the month list it
+OtherCities = Callable[[str, str, list[str]], Mapping[str, set[str]]]
 
 
 def cross_city_duplicates(
-    engine: Engine, parsed_city: str, period: str, frames: Mapping[str, pd.DataFrame]
+    others_of: OtherCities, parsed_city: str, period: str, frames: Mapping[str, pd.DataFrame]
 ) -> list[Finding]:
     """A warning for each experts / organizations row whose id another city's current file of
     the month also lists, naming that city (or cities). ``frames`` are the file's parsed sheets
-    (with ``row_number``); sheets other than experts and organizations are ignored."""
+    (with ``row_number``); sheets other than experts and organizations are ignored.
+    ``others_of`` looks the ids up in the warehouse (:func:`techaid.warehouse.reads.ids_in_other_cities`)."""
     h = config.hierarchy()
     out: list[Finding] = []
     for sheet, column in ID_COLUMNS.items():
@@ -58,7 +39,7 @@ def cross_city_duplicates(
             continue
         values = [text(v) for v in frame[column].tolist()]
         ids = sorted({v for v in values if v})
-        others = _other_cities(engine, sheet, parsed_city, period, ids) if ids else {}
+        others = others_of(sheet, column, ids) if ids else {}
         for row, value in zip(frame["row_number"].tolist(), values, strict=True):
             if value in others:
                 cities = "、".join(h.name(c) for c in sorted(others[value]))

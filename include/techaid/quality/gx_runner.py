@@ -11,21 +11,18 @@ rule comes from the expectation's ``meta.rule`` and with it the severity and the
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import logging
 import math
-import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from techaid import config
 from techaid.findings import Finding, finding
+from techaid.quality.gx_context import batch_definition, engine, load_suite
 
 log = logging.getLogger(__name__)
 
@@ -39,59 +36,6 @@ Explain = Mapping[str, Callable[[Any], str]]
 class QualityCheckError(RuntimeError):
     """An expectation could not run (a bug or a malformed suite, never bad data): fail loudly
     rather than let rows through unchecked."""
-
-
-@dataclass
-class _Engine:
-    gx: Any
-    context: Any
-    datasource: Any
-    batch_definitions: dict[str, Any]
-
-
-@functools.cache
-def engine() -> _Engine:
-    """The process's one GX context (imports GX and registers the custom expectations)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    from techaid.quality import gx_custom  # noqa: F401 - registers the custom expectations
-
-    project = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-    )
-    context = gx.get_context(mode="ephemeral", project_config=project)
-    datasource = context.data_sources.add_pandas(name="submission")
-    return _Engine(gx, context, datasource, {})
-
-
-def _batch_definition(sheet: str) -> Any:
-    eng = engine()
-    if sheet not in eng.batch_definitions:
-        asset = eng.datasource.add_dataframe_asset(name=sheet)
-        eng.batch_definitions[sheet] = asset.add_batch_definition_whole_dataframe("whole")
-    return eng.batch_definitions[sheet]
-
-
-@functools.cache
-def _load_suite(path: str) -> Any:
-    eng = engine()
-    with open(path, encoding="utf-8") as fh:
-        return eng.gx.ExpectationSuite(**json.load(fh))
-
-
-def load_suite(sheet: str, directory: Path | None = None) -> Any:
-    """The sheet's suite from ``expectations/submission.<sheet>.json`` (cached per process)."""
-    from techaid.quality.suites import suite_path
-
-    return _load_suite(str(suite_path(sheet, directory)))
 
 
 # ---------------------------------------------------------------- failures -> findings
@@ -309,7 +253,7 @@ def validate_frame(
     # validates many files) and without Batch.validate's second load of the batch (GX
     # fingerprints the whole frame at each load: about 1 s per million rows).
     validator = Validator(
-        batch_definition=_batch_definition(sheet),
+        batch_definition=batch_definition(sheet),
         batch_parameters={"dataframe": _gx_view(frame)},
         result_format=RESULT_FORMAT,
     )

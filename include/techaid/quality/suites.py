@@ -25,10 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from techaid import config
-from techaid.quality.settings import Check, QualitySettings, quality, resolve_bound
-
-DOMAIN = "submission"
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "expectations"
+from techaid.config.quality_rules import Check, QualitySettings, quality, resolve_bound
+from techaid.quality.gx_context import engine, suite_name, suite_path, suites_dir
 
 # Suite parameters: names of the run-time values (see techaid.quality.check.suite_parameters).
 MONTH_START, MONTH_END = "month_start", "month_end"
@@ -36,18 +34,6 @@ CITY_COUNTIES = "city_counties"  # county codes accepted for the city in the mon
 FILE_TOWNSHIPS = "file_townships"  # township codes of this file under the city's counties
 REGISTER_VILLAGES = "register_villages"  # the register's villages of the city
 COUNTY_ALIASES = "county_aliases"  # accepted county code -> the code valid in the month
-
-
-def suites_dir() -> Path:
-    return Path(os.environ.get("TECHAID_EXPECTATIONS_DIR") or DEFAULT_DIR)
-
-
-def suite_name(sheet: str) -> str:
-    return f"{DOMAIN}.{sheet}"
-
-
-def suite_path(sheet: str, directory: Path | None = None) -> Path:
-    return (directory or suites_dir()) / f"{suite_name(sheet)}.json"
 
 
 def _param(name: str) -> dict[str, str]:
@@ -65,7 +51,6 @@ def _condition(when: dict[str, str] | None) -> Any:
 def _check_expectations(chk: Check, sheet: str) -> list[Any]:
     """The GX expectations of one quality.yaml check."""
     from techaid.quality import gx_custom
-    from techaid.quality.gx_runner import engine
 
     gx = engine().gx
     common: dict[str, Any] = {"meta": {"rule": chk.rule}}
@@ -131,7 +116,6 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
 
 def build_suite(sheet: str, q: QualitySettings | None = None) -> Any:
     """The ExpectationSuite of one sheet: key uniqueness, ranges, then the other checks."""
-    from techaid.quality.gx_runner import engine
 
     gx = engine().gx  # GX builds suites only inside a context
     q = q or quality()

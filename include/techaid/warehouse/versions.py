@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,28 +24,22 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 import sqlalchemy as sa
-from pandas.api.types import infer_dtype
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from techaid import config
 from techaid.findings import Finding
-from techaid.periods import PERIOD_RE, deadline_cutoff
+from techaid.periods import PERIOD_RE, deadline_cutoff, utc_naive
 from techaid.quality.flow import ACCEPTED, REJECTED, WITH_ERRORS, Decision
 from techaid.warehouse import schema
-from techaid.warehouse.engine import is_postgres, write_transaction
+from techaid.warehouse.bulk import insert_frame
+from techaid.warehouse.engine import write_transaction
 
 log = logging.getLogger(__name__)
 
 SUPERSEDED = "superseded"
 ACCEPTED_OUTCOMES = (ACCEPTED, WITH_ERRORS)
-INSERT_CHUNK = 50_000  # rows per executemany on SQLite (bounded memory for big sheets)
 _QUERY_CHUNK = 500  # ids per IN (...) list
-
-LandingStat = tuple[int, dt.datetime, str | None]  # size_bytes, mtime (UTC), sha256
 
 
 # ---------------------------------------------------------------- identities
@@ -100,15 +93,6 @@ class LoadResult:
     reload_needed: str | None = None  # an accepted version that should be current, not loaded
 
 
-def utc_naive(ts: dt.datetime | pd.Timestamp) -> dt.datetime:
-    """Timestamps are stored as naive UTC; aware ones are converted, naive ones taken as UTC."""
-    if isinstance(ts, pd.Timestamp):
-        ts = ts.to_pydatetime()
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
-    return ts
-
-
 def is_on_time(period: str | None, received_at: dt.datetime) -> bool | None:
     """Received strictly before the period's cutoff (configured deadline day, time zone and
     per-month overrides); None when the period is unknown."""
@@ -123,68 +107,6 @@ def is_on_time(period: str | None, received_at: dt.datetime) -> bool | None:
 
 def _version_lock(city_code: str | None, period: str | None) -> str:
     return f"techaid.version:{city_code or ''}|{period or ''}"
-
-
-# ---------------------------------------------------------------- landing files
-
-
-def known_landing_files(engine: Engine, kind: str | None = None) -> dict[str, LandingStat]:
-    """Every path seen before with its size, mtime and hash, so unchanged files are not hashed
-    again."""
-    t = schema.landing_file
-    query = sa.select(t.c.path, t.c.size_bytes, t.c.mtime, t.c.sha256)
-    if kind is not None:
-        query = query.where(t.c.kind == kind)
-    with engine.connect() as conn:
-        return {r.path: (r.size_bytes, r.mtime, r.sha256) for r in conn.execute(query)}
-
-
-def landing_kind(path: str) -> str:
-    """``register`` for files under a ``register/`` folder, else ``submission``."""
-    return "register" if "register" in PurePosixPath(path).parts else "submission"
-
-
-def record_landing_files(
-    engine: Engine, files: Mapping[str, LandingStat] | Iterable[Any], kind: str | None = None
-) -> None:
-    """Upsert paths with their size, mtime and hash. ``files`` maps paths to (size, mtime,
-    sha256), or lists objects with ``path``, ``size`` (or ``size_bytes``), ``mtime``, ``sha256``
-    and optionally ``kind`` (discovery's LandingFile); the kind defaults to the path's."""
-    rows = [_landing_row(path, stat, kind) for path, stat in _landing_items(files)]
-    if not rows:
-        return
-    t = schema.landing_file
-    with write_transaction(engine) as conn:
-        stmt = _insert_for(conn, t)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.c.path],
-            set_={c: stmt.excluded[c] for c in ("size_bytes", "mtime", "sha256", "kind")},
-        )
-        conn.execute(stmt, rows)
-
-
-def _landing_items(files: Mapping[str, LandingStat] | Iterable[Any]) -> Iterator[tuple[str, Any]]:
-    if isinstance(files, Mapping):
-        yield from files.items()
-        return
-    for f in files:
-        size = getattr(f, "size_bytes", None)
-        size = f.size if size is None else size
-        yield f.path, (size, f.mtime, f.sha256, getattr(f, "kind", None))
-
-
-def _landing_row(path: str, stat: Sequence[Any], kind: str | None) -> dict[str, Any]:
-    size, mtime, sha = stat[:3]
-    found_kind = stat[3] if len(stat) > 3 else None
-    return {
-        "path": path, "size_bytes": int(size), "mtime": utc_naive(mtime), "sha256": sha,
-        "kind": kind or found_kind or landing_kind(path),
-    }  # fmt: skip
-
-
-def _insert_for(conn: Connection, table: sa.Table) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql.insert if is_postgres(conn) else sqlite.insert)(table)
 
 
 # ---------------------------------------------------------------- which versions are new
@@ -524,249 +446,3 @@ def _replace_clean(
 def _delete_clean(conn: Connection, city: str, period: str) -> None:
     for table in schema.clean_tables().values():
         conn.execute(sa.delete(table).where(table.c.city_code == city, table.c.period == period))
-
-
-def insert_frame(
-    conn: Connection,
-    table: sa.Table,
-    frame: pd.DataFrame,
-    constants: Mapping[str, Any] | None = None,
-) -> int:
-    """Insert a frame's rows into ``table`` inside the caller's transaction: COPY on PostgreSQL,
-    executemany on SQLite. Columns of the table missing from the frame (and not in
-    ``constants``) are NULL; extra frame columns are ignored. Returns the row count."""
-    n = len(frame)
-    if n == 0:
-        return 0
-    constants = constants or {}
-    if is_postgres(conn):
-        _copy_frame(conn, table, frame, constants)
-        return n
-    names, columns = [], []
-    for col in table.columns:
-        # What SQLAlchemy would do to each value on the way to the driver (SQLite: dates as
-        # its ISO storage format, booleans as 0/1), applied here column by column.
-        proc = col.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        names.append(col.name)
-        if col.name in constants:
-            value = constants[col.name]
-            columns.append([value if proc is None else proc(value)] * n)
-        elif col.name in frame.columns:
-            values = python_values(frame[col.name], col.type)
-            columns.append(values if proc is None else [proc(v) for v in values])
-        else:
-            columns.append([None] * n)
-    _executemany_rows(conn, table, names, columns)
-    return n
-
-
-def _executemany_rows(
-    conn: Connection, table: sa.Table, names: list[str], columns: list[list[Any]]
-) -> None:
-    """Driver-ready values as plain tuples straight to the driver's executemany: building a
-    dict per row and letting SQLAlchemy bind each one cost more than SQLite's insert itself on a
-    province's households."""
-    prep = conn.dialect.identifier_preparer
-    cols = ", ".join(prep.quote(n) for n in names)
-    marks = ", ".join("?" for _ in names)  # pysqlite's qmark style
-    sql = f"INSERT INTO {prep.format_table(table)} ({cols}) VALUES ({marks})"
-    rows = list(zip(*columns, strict=True))
-    for chunk in _chunks(rows, INSERT_CHUNK):
-        conn.exec_driver_sql(sql, list(chunk))
-
-
-# ---------------------------------------------------------------- value conversion
-
-
-def _isna(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
-
-
-def python_values(series: pd.Series, sql_type: sa.types.TypeEngine) -> list[Any]:
-    """A column as plain Python values for the driver: NA -> None, Int64 -> int, boolean ->
-    bool, dates -> date, timestamps -> naive UTC datetime, codes and text -> str."""
-    if isinstance(sql_type, sa.Boolean):
-        return _nullable_list(series.astype("boolean"))
-    if isinstance(sql_type, sa.Integer):
-        return _nullable_list(series.astype("Int64"))
-    if isinstance(sql_type, sa.Float):
-        return _nullable_list(pd.to_numeric(series).astype("Float64"))
-    if isinstance(sql_type, sa.DateTime):
-        return [None if _isna(v) else utc_naive(pd.Timestamp(v)) for v in series.tolist()]
-    if isinstance(sql_type, sa.Date):
-        return [None if _isna(v) else _as_date(v) for v in series.tolist()]
-    if _all_text(series):  # the common case: no per-value test needed
-        return _nullable_list(series)
-    return [None if _isna(v) else str(v) for v in series.tolist()]
-
-
-def _all_text(series: pd.Series) -> bool:
-    """Only str values and missing ones (inferred in C, not value by value)."""
-    return infer_dtype(series, skipna=True) in ("string", "empty")
-
-
-def _nullable_list(series: pd.Series) -> list[Any]:
-    return series.to_numpy(dtype=object, na_value=None).tolist()
-
-
-def _as_date(v: Any) -> dt.date:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        return dt.date.fromisoformat(v)
-    return pd.Timestamp(v).date()
-
-
-def arrow_type(sql_type: sa.types.TypeEngine) -> pa.DataType:
-    """The Arrow type a column's values take on their way into COPY."""
-    if isinstance(sql_type, sa.Boolean):
-        return pa.bool_()
-    if isinstance(sql_type, sa.Integer):
-        return pa.int64()
-    if isinstance(sql_type, sa.Float):
-        return pa.float64()
-    if isinstance(sql_type, sa.DateTime):
-        return pa.timestamp("us")
-    if isinstance(sql_type, sa.Date):
-        return pa.date32()
-    return pa.string()
-
-
-def arrow_values(series: pd.Series, sql_type: sa.types.TypeEngine) -> pa.Array:
-    """The same values as :func:`python_values`, as an Arrow array built from the whole column
-    (no Python object per cell on the common types); anything unusual goes through
-    :func:`python_values`, the one definition of what a value becomes."""
-    kind = arrow_type(sql_type)
-    try:
-        if kind == pa.bool_():
-            return pa.array(series.astype("boolean"), type=kind)
-        if kind == pa.int64():
-            return pa.array(series.astype("Int64"), type=kind)
-        if kind == pa.float64():
-            return pa.array(pd.to_numeric(series).astype("Float64"), type=kind)
-        if kind == pa.date32() and infer_dtype(series, skipna=True) == "date":
-            return pa.array(series, type=kind, from_pandas=True)
-        if kind == pa.string() and _all_text(series):
-            return pa.array(series, type=kind, from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        pass
-    return pa.array(python_values(series, sql_type), type=kind)
-
-
-# ---------------------------------------------------------------- PostgreSQL COPY
-
-COPY_READ_BYTES = 1 << 20  # psycopg2 reads the CSV in chunks of this size (default 8 KiB)
-
-
-def _copy_frame(
-    conn: Connection, table: sa.Table, frame: pd.DataFrame, constants: Mapping[str, Any]
-) -> None:
-    """COPY ... FROM STDIN (CSV) on the transaction's own connection. The CSV is rendered by
-    pyarrow from whole columns: NULL is an empty unquoted field, text is always quoted (so an
-    empty string stays an empty string), booleans true/false, floats in shortest round-trip
-    form, dates ISO. A failure is raised as SQLAlchemy's error (IntegrityError, ...), the same
-    as on SQLite."""
-    n = len(frame)
-    arrays = {}
-    for col in table.columns:
-        kind = arrow_type(col.type)
-        if col.name in constants:
-            arrays[col.name] = pa.repeat(pa.scalar(constants[col.name], type=kind), n)
-        elif col.name in frame.columns:
-            arrays[col.name] = arrow_values(frame[col.name], col.type)
-        else:
-            arrays[col.name] = pa.nulls(n, type=kind)
-    buf = io.BytesIO()
-    pa_csv.write_csv(pa.table(arrays), buf, pa_csv.WriteOptions(include_header=False))
-    buf.seek(0)
-    prep = conn.dialect.identifier_preparer
-    cols = ", ".join(prep.quote(name) for name in arrays)
-    sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
-    import psycopg2  # only PostgreSQL deployments need it
-
-    dbapi_conn = conn.connection.dbapi_connection
-    try:
-        with dbapi_conn.cursor() as cur:
-            cur.copy_expert(sql, buf, size=COPY_READ_BYTES)
-    except psycopg2.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, psycopg2.Error) from exc
-
-
-# ---------------------------------------------------------------- the register
-
-
-def load_register(
-    engine: Engine,
-    register_date: dt.date,
-    villages: pd.DataFrame | None,
-    households: pd.DataFrame | None,
-    shas: Mapping[str, str] | Sequence[str],
-    status: str,
-    message: str | None = None,
-) -> None:
-    """Replace one dated register atomically: its ``register_version`` row, and its villages and
-    households rows when accepted (a refused register keeps no rows, so the previous dated
-    register stays in force for the months it covers)."""
-    v_sha, h_sha = (shas["villages"], shas["households"]) if isinstance(shas, Mapping) else shas
-    accepted = status == "accepted"
-    frames = {"villages": villages, "households": households}
-    tables = schema.register_tables()
-    with write_transaction(engine, lock="techaid.register") as conn:
-        rv = schema.register_version
-        conn.execute(sa.delete(rv).where(rv.c.register_date == register_date))
-        for table in tables.values():
-            conn.execute(sa.delete(table).where(table.c.register_date == register_date))
-        counts = {name: 0 for name in frames}
-        if accepted:
-            for name, frame in frames.items():
-                if frame is not None:
-                    const = {"register_date": register_date}
-                    counts[name] = insert_frame(conn, tables[name], frame, const)
-        conn.execute(
-            sa.insert(rv).values(
-                register_date=register_date,
-                villages_sha256=v_sha,
-                households_sha256=h_sha,
-                status=status,
-                villages=counts["villages"],
-                households=counts["households"],
-                message=message,
-            )  # fmt: skip
-        )
-
-
-# ---------------------------------------------------------------- reading back
-
-
-def current_submissions(
-    engine: Engine,
-    period: str | None = None,
-    city_code: str | None = None,
-    current_only: bool = False,
-) -> pd.DataFrame:
-    """The ``submission`` table (one period / city, or all), ordered by city, period and
-    arrival; ``current_only`` keeps each (city, period)'s current version."""
-    t = schema.submission
-    query = sa.select(t)
-    if period is not None:
-        query = query.where(t.c.period == period)
-    if city_code is not None:
-        query = query.where(t.c.city_code == city_code)
-    if current_only:
-        query = query.where(t.c.status.in_(ACCEPTED_OUTCOMES))
-    query = query.order_by(t.c.city_code, t.c.period, t.c.received_at, t.c.sha256)
-    with engine.connect() as conn:
-        result = conn.execute(query)
-        return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
-def table_snapshot(engine: Engine, table: str | sa.Table) -> list[tuple[Any, ...]]:
-    """Every row of a table as plain Python tuples, sorted: a canonical dump to compare two
-    warehouses (SQLite and PostgreSQL give equal dumps for equal contents)."""
-    if isinstance(table, str):
-        table = schema.all_tables().tables[table]
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(sa.select(table))]
-    return sorted(rows, key=lambda r: tuple((v is None, v) for v in r))

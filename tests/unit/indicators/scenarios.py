@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from techaid import config
-from techaid.hierarchy import Hierarchy
+from techaid.config.hierarchy import Hierarchy
 from techaid.indicators.catalogue import Catalogue, load_catalogue
 from techaid.indicators.compute import Settings, compute_period, recompute
 from techaid.indicators.status import ProgramWindow

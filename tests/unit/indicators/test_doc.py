@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from techaid.indicators import doc
+from techaid.documents import indicators_doc as doc
 from techaid.indicators.catalogue import catalogue
 
 
 def test_the_indicator_page_is_up_to_date() -> None:
     expected = doc.render(catalogue())
     assert doc.DOC_PATH.read_text(encoding="utf-8") == expected, (
-        "docs/indicators.md is stale: run `python -m techaid.indicators.doc`"
+        "docs/indicators.md is stale: run `python -m techaid.documents.indicators_doc`"
     )
 
 

@@ -13,7 +13,7 @@ from dq_builders import build_file, clean_rows, context
 
 from techaid import config
 from techaid.config import Unit
-from techaid.hierarchy import Hierarchy
+from techaid.config.hierarchy import Hierarchy
 from techaid.quality import context_checks as cc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from collections import Counter
 from typing import Any
 
@@ -16,7 +17,7 @@ from dq_builders import CITY, PERIOD, build_file, clean_rows, typed_frame
 from techaid import config
 from techaid.quality.cross_city import RULE, cross_city_duplicates
 from techaid.quality.flow import ACCEPTED, Decision, decide
-from techaid.warehouse import versions
+from techaid.warehouse import reads, versions
 from tests.unit.warehouse.builders import fresh
 
 SUZHOU, LUAN = "341300", "341500"
@@ -53,7 +54,9 @@ def _frames(rows: dict[str, list[dict[str, Any]]]) -> dict[str, pd.DataFrame]:
 def test_should_warn_on_an_id_another_city_lists(engine: sa.Engine) -> None:
     _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1),
           experts=[_expert("E001"), _expert("E777")], organizations=[_org("O002")])  # fmt: skip
-    found = cross_city_duplicates(engine, CITY, PERIOD, _frames(clean_rows()))
+    found = cross_city_duplicates(
+        _others(engine, CITY, PERIOD), CITY, PERIOD, _frames(clean_rows())
+    )
     assert [(f.sheet, f.row, f.column, f.value) for f in found] == [
         ("experts", 2, "expert_id", "E001"),
         ("organizations", 3, "org_id", "O002"),
@@ -65,7 +68,7 @@ def test_should_warn_on_an_id_another_city_lists(engine: sa.Engine) -> None:
 def test_should_name_every_other_city(engine: sa.Engine) -> None:
     _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1), experts=[_expert("E002")])
     _load(engine, LUAN, "l1", dt.datetime(2018, 7, 2), experts=[_expert("E002", "341522")])
-    (f,) = cross_city_duplicates(engine, CITY, PERIOD, _frames(clean_rows()))
+    (f,) = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, _frames(clean_rows()))
     h = config.hierarchy()
     assert f.row == 3 and f"{h.name(SUZHOU)}、{h.name(LUAN)}" in f.message
 
@@ -75,13 +78,16 @@ def test_should_ignore_own_city_other_months_and_superseded_versions(engine: sa.
     old = _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1), experts=[_expert("E001")])
     _load(engine, SUZHOU, "s2", dt.datetime(2018, 7, 3), experts=[_expert("E999")])
     assert (
-        versions.current_submissions(engine, PERIOD, SUZHOU)
+        reads.current_submissions(engine, PERIOD, SUZHOU)
         .set_index("submission_id")
         .loc[old, "status"]
         == "superseded"
     )
-    assert cross_city_duplicates(engine, CITY, PERIOD, _frames(clean_rows())) == []
-    assert cross_city_duplicates(engine, SUZHOU, "2018-05", {}) == []
+    assert (
+        cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, _frames(clean_rows()))
+        == []
+    )
+    assert cross_city_duplicates(_others(engine, SUZHOU, "2018-05"), SUZHOU, "2018-05", {}) == []
 
 
 def test_should_warn_whichever_file_arrived_first(engine: sa.Engine) -> None:
@@ -89,7 +95,7 @@ def test_should_warn_whichever_file_arrived_first(engine: sa.Engine) -> None:
     rows = copy.deepcopy(clean_rows())
     _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1), experts=[_expert("E001")])
     parsed = build_file(rows)
-    found = cross_city_duplicates(engine, CITY, PERIOD, _frames(rows))
+    found = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, _frames(rows))
     decision = decide(parsed, found)
     assert decision.outcome == ACCEPTED and decision.warnings == 1
     assert len(decision.clean["experts"]) == len(rows["experts"])
@@ -99,5 +105,9 @@ def test_should_handle_many_ids_and_empty_cells(engine: sa.Engine) -> None:
     many = [_expert(f"X{i:04d}") for i in range(1200)]
     _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1), experts=many)
     frame = typed_frame("experts", [*many[::-1], {"expert_id": None}])
-    found = cross_city_duplicates(engine, CITY, PERIOD, {"experts": frame})
+    found = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, {"experts": frame})
     assert len(found) == 1200 and found[0].value == "X1199" and found[0].row == 2
+
+
+def _others(engine, city: str, period: str):
+    return functools.partial(reads.ids_in_other_cities, engine, city, period)

@@ -13,7 +13,7 @@ import pytest
 from dq_builders import HH, build_file, clean_rows, context
 
 from techaid.findings import mask
-from techaid.quality import data_docs
+from techaid.outputs import data_docs
 
 Rows = dict[str, list[dict[str, Any]]]
 SID = "0123456789abcdef0123"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from techaid import config
 from techaid.findings import Finding, finding
-from techaid.quality import feedback
+from techaid.outputs import feedback
 from techaid.quality.flow import ACCEPTED, REJECTED, WITH_ERRORS, Decision
 from techaid.warehouse import versions
 from tests.unit.warehouse.builders import fresh

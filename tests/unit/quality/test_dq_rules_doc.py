@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from techaid import config
-from techaid.quality import rules_doc, suites
+from techaid.documents import rules_doc
+from techaid.quality import suites
 from techaid.quality.context_checks import CONTEXT_RULE_SHEETS
 
 
 def test_rules_doc_is_up_to_date() -> None:
     current = rules_doc.DEFAULT_PATH.read_text(encoding="utf-8")
-    assert current == rules_doc.render(), "run: python -m techaid.quality.rules_doc"
+    assert current == rules_doc.render(), "run: python -m techaid.documents.rules_doc"
 
 
 def test_every_rule_is_listed_once() -> None:

@@ -13,8 +13,8 @@ import yaml
 
 from techaid import config
 from techaid.config import ConfigError
+from techaid.config.quality_rules import load_quality
 from techaid.quality import suites
-from techaid.quality.settings import load_quality
 
 
 def test_suite_files_are_up_to_date(gx: Any) -> None:

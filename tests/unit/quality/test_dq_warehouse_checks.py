@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from techaid.quality import warehouse_checks as wc
+from techaid import audit as wc
 from techaid.quality.flow import WITH_ERRORS
 from techaid.warehouse import schema, versions
 from tests.unit.warehouse.builders import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from techaid.quality import warehouse_checks as wc
+from techaid import audit as wc
 from tests.unit.warehouse.builders import fresh
 
 PERIOD = "2018-06"

@@ -24,11 +24,11 @@ import pytest
 
 from techaid import config
 from techaid.periods import deadline_cutoff, last_day, period_range
-from techaid.synthetic import Manifest, generate, generator
-from techaid.synthetic.__main__ import main
-from techaid.synthetic.register import register_dates
-from techaid.synthetic.tables import MonthView, month_tables
-from techaid.synthetic.world import Context, build_city, lagging_plan, program_periods
+from techaid_dev.synthetic import Manifest, generate, generator
+from techaid_dev.synthetic.__main__ import main
+from techaid_dev.synthetic.register import register_dates
+from techaid_dev.synthetic.tables import MonthView, month_tables
+from techaid_dev.synthetic.world import Context, build_city, lagging_plan, program_periods
 
 CITIES = ["341600", "340800"]  # Bozhou (4 counties) and Anqing (Qianshan recoded in 2018-08)
 SCALE = 0.01  # small and fast; the floors keep every county populated

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from techaid import config
 from techaid.findings import Finding
 from techaid.quality.flow import ACCEPTED, REJECTED, WITH_ERRORS, Decision
-from techaid.warehouse import migrate, schema, versions
+from techaid.warehouse import migrate, reads, schema, versions
+from techaid.warehouse import register as wh_register
 from techaid.warehouse.engine import make_engine
 
 CITY, OTHER_CITY, PERIOD = "340100", "341500", "2018-06"
@@ -111,7 +112,7 @@ def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every table a load writes, as canonical snapshots."""
     names = [*COMPARED, *(t.name for t in schema.clean_tables().values())]
     names += [t.name for t in schema.register_tables().values()]
-    return {name: versions.table_snapshot(engine, name) for name in names}
+    return {name: reads.table_snapshot(engine, name) for name in names}
 
 
 def standard_sequence(engine: sa.Engine) -> None:
@@ -128,7 +129,7 @@ def standard_sequence(engine: sa.Engine) -> None:
     villages = register_frame("villages", 5)
     households = register_frame("households", 7)
     shas = {"villages": "1" * 64, "households": "2" * 64}
-    versions.load_register(engine, dt.date(2018, 1, 1), villages, households, shas, "accepted")
+    wh_register.load_register(engine, dt.date(2018, 1, 1), villages, households, shas, "accepted")
 
 
 def register_frame(name: str, rows: int, seed: int = 0) -> pd.DataFrame:
@@ -193,9 +194,9 @@ def migration_roundtrip(engine: sa.Engine) -> None:
     inspector = sa.inspect(engine)
     assert inspector.has_table("repair_count")
     assert "ix_submission_city_period" in {i["name"] for i in inspector.get_indexes("submission")}
-    subs = versions.table_snapshot(engine, "submission")
+    subs = reads.table_snapshot(engine, "submission")
     assert len(subs) == 1 and subs[0][0] == "s1" and subs[0][-2:] == (None, None)
-    villages = versions.table_snapshot(engine, "clean_villages")
+    villages = reads.table_snapshot(engine, "clean_villages")
     assert villages == [
         (CITY, PERIOD, "s1", 2, "340100000001", "村", None, 2, None, None, None, None)
     ]
@@ -203,6 +204,6 @@ def migration_roundtrip(engine: sa.Engine) -> None:
     # the upgraded warehouse takes a full load
     v = version("b2", when(4))
     versions.record_outcome(engine, v, decision(2), None, REPAIRS, True)
-    statuses = {r[0]: r[6] for r in versions.table_snapshot(engine, "submission")}
+    statuses = {r[0]: r[6] for r in reads.table_snapshot(engine, "submission")}
     assert statuses == {"s1": "superseded", v.submission_id: "accepted"}
-    assert {r[2] for r in versions.table_snapshot(engine, "clean_villages")} == {v.submission_id}
+    assert {r[2] for r in reads.table_snapshot(engine, "clean_villages")} == {v.submission_id}

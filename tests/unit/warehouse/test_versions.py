@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from techaid.quality.flow import ACCEPTED, REJECTED, WITH_ERRORS, Decision
-from techaid.warehouse import schema, versions
+from techaid.warehouse import bulk, landing, reads, schema, versions
+from techaid.warehouse import register as wh_register
 from tests.unit.warehouse.builders import (
     CITY,
     OTHER_CITY,
@@ -38,7 +39,7 @@ def engine(sqlite_url: str) -> sa.Engine:
 
 
 def statuses(engine: sa.Engine) -> dict[str, str]:
-    subs = versions.current_submissions(engine)
+    subs = reads.current_submissions(engine)
     return dict(zip(subs.submission_id, subs.status, strict=True))
 
 
@@ -76,7 +77,7 @@ def test_should_count_the_same_file_twice_as_one_version(engine: sa.Engine) -> N
 
     versions.record_outcome(engine, copy_early, decision(1), None, Counter(), True)
     versions.record_outcome(engine, copy_late, decision(1), None, Counter(), False)
-    subs = versions.current_submissions(engine)
+    subs = reads.current_submissions(engine)
     assert len(subs) == 1
     assert subs.received_at[0] == when(3) and bool(subs.on_time[0]) is True
     assert subs.file_name[0] == "copy.xlsx"
@@ -119,7 +120,7 @@ def test_should_never_let_a_refused_correction_displace_accepted_data(engine: sa
     for name in before:
         if name.startswith("clean_"):
             assert after[name] == before[name]
-    subs = versions.current_submissions(engine).set_index("submission_id")
+    subs = reads.current_submissions(engine).set_index("submission_id")
     assert subs.loc[v2.submission_id, "refused_rule"] == "file.unreadable"
     assert subs.loc[v3.submission_id, "refused_rule"] == "file.quarantine_threshold"
     assert subs.loc[v2.submission_id, "rows_loaded"] == 0
@@ -186,7 +187,7 @@ def test_should_roll_back_when_an_insert_raises(
     v1, v2 = version("a1", when(2)), version("b2", when(4))
     versions.record_outcome(engine, v1, decision(1), None, Counter(), True)
     before = dump(engine)
-    real, calls = versions.insert_frame, []
+    real, calls = bulk.insert_frame, []
 
     def failing(conn, table, frame, constants=None):  # noqa: ANN001, ANN202 - test double
         calls.append(table.name)
@@ -208,7 +209,7 @@ def test_should_lower_the_received_time_for_an_earlier_sighting(engine: sa.Engin
     versions.record_outcome(engine, late, decision(1), None, Counter(), False)
     earlier = versions.VersionInfo.of(CITY, PERIOD, late.sha256, "submissions/b/x.xlsx", when(3))
     assert versions.record_sightings(engine, [earlier]) == []
-    subs = versions.current_submissions(engine)
+    subs = reads.current_submissions(engine)
     assert subs.received_at[0] == when(3) and bool(subs.on_time[0]) is True
     assert subs.file_path[0] == "submissions/b/x.xlsx"
     # a later sighting changes nothing
@@ -236,7 +237,7 @@ def test_should_store_aware_times_as_naive_utc(engine: sa.Engine) -> None:
     shanghai = dt.timezone(dt.timedelta(hours=8))
     v = version("a1", dt.datetime(2018, 7, 5, 23, 0, tzinfo=shanghai))
     versions.record_outcome(engine, v, decision(1), None, Counter(), True)
-    assert versions.current_submissions(engine).received_at[0] == dt.datetime(2018, 7, 5, 15, 0)
+    assert reads.current_submissions(engine).received_at[0] == dt.datetime(2018, 7, 5, 15, 0)
     assert versions.is_on_time(PERIOD, dt.datetime(2018, 7, 5, 15, 59)) is True
     assert versions.is_on_time(PERIOD, dt.datetime(2018, 7, 5, 16, 0)) is False
     assert versions.is_on_time(None, dt.datetime(2018, 7, 5)) is None
@@ -249,17 +250,17 @@ def test_should_write_counts_issues_and_repairs(engine: sa.Engine) -> None:
     v = version("a1", when(2))
     d = decision(1, rows=4, outcome=WITH_ERRORS, warnings=2)
     versions.record_outcome(engine, v, d, None, REPAIRS, True)
-    row = versions.current_submissions(engine).iloc[0]
+    row = reads.current_submissions(engine).iloc[0]
     assert (row.status, row.outcome) == (WITH_ERRORS, WITH_ERRORS)
     assert row.rows_loaded == d.rows_loaded and row.rows_quarantined == 1
     assert row.warnings == 2 and row.repairs == 4 and row.size_bytes == 1000
-    issues = versions.table_snapshot(engine, "dq_issue")
+    issues = reads.table_snapshot(engine, "dq_issue")
     assert [(i[1], i[6], i[7]) for i in issues] == [
         (1, "history.outlier", "warning"),
         (2, "history.outlier", "warning"),
         (3, "value.range", "error"),
     ]
-    assert versions.table_snapshot(engine, "repair_count") == [
+    assert reads.table_snapshot(engine, "repair_count") == [
         (v.submission_id, "meta", "period", "date", 1),
         (v.submission_id, "villages", "village_code", "code_number", 3),
     ]
@@ -280,10 +281,10 @@ def test_should_store_na_as_null_and_keep_types(engine: sa.Engine) -> None:
     d = Decision(ACCEPTED, [], {"villages": villages, "activities": activities})
     v = version("a1", when(2))
     versions.record_outcome(engine, v, d, None, Counter(), True)
-    rows = versions.table_snapshot(engine, "clean_villages")
+    rows = reads.table_snapshot(engine, "clean_villages")
     assert rows[0][4:10] == ("340100000001", "", True, 3, 1, None)
     assert rows[1][4:10] == ("340100000002", None, None, None, 2, None)
-    held = [r[6] for r in versions.table_snapshot(engine, "clean_activities")]
+    held = [r[6] for r in reads.table_snapshot(engine, "clean_activities")]
     assert held == [dt.date(2018, 6, 3), None]
 
 
@@ -291,49 +292,47 @@ def test_should_refuse_a_frame_for_an_unknown_sheet(engine: sa.Engine) -> None:
     d = Decision(ACCEPTED, [], {"nonsense": frame("villages", 2)})
     with pytest.raises(ValueError, match="nonsense"):
         versions.record_outcome(engine, version("a1", when(2)), d, None, Counter(), True)
-    assert versions.current_submissions(engine).empty
+    assert reads.current_submissions(engine).empty
 
 
 def test_should_record_a_file_refused_before_its_city_was_known(engine: sa.Engine) -> None:
     v = versions.VersionInfo.of(None, None, "e" * 64, "submissions/junk.xlsx", when(2))
     r = versions.record_outcome(engine, v, None, refusal(), Counter(), None)
     assert r.status == REJECTED and r.current_id is None
-    row = versions.current_submissions(engine).iloc[0]
+    row = reads.current_submissions(engine).iloc[0]
     assert row.status == REJECTED and row.city_code is None and row.on_time is None
 
 
 def test_should_filter_current_submissions(engine: sa.Engine) -> None:
     standard_sequence(engine)
-    assert len(versions.current_submissions(engine, PERIOD)) == 5
-    assert versions.current_submissions(engine, "2018-07").empty
-    current = versions.current_submissions(engine, PERIOD, current_only=True)
+    assert len(reads.current_submissions(engine, PERIOD)) == 5
+    assert reads.current_submissions(engine, "2018-07").empty
+    current = reads.current_submissions(engine, PERIOD, current_only=True)
     assert sorted(current.city_code) == [CITY, OTHER_CITY]
-    assert list(versions.current_submissions(engine, city_code=OTHER_CITY).city_code) == [
-        OTHER_CITY
-    ]
+    assert list(reads.current_submissions(engine, city_code=OTHER_CITY).city_code) == [OTHER_CITY]
 
 
 # ---------------------------------------------------------------- landing files and register
 
 
 def test_should_remember_landing_files(engine: sa.Engine) -> None:
-    assert versions.known_landing_files(engine) == {}
+    assert landing.known_landing_files(engine) == {}
     aware = dt.datetime(2018, 7, 3, 10, 0, tzinfo=dt.UTC)
-    versions.record_landing_files(
+    landing.record_landing_files(
         engine,
         {
             "submissions/a/340100_2018-06.xlsx": (10, aware, "a" * 64),
             "register/2018-01-01/villages.csv": (20, when(1), None),
         },
     )
-    versions.record_landing_files(
+    landing.record_landing_files(
         engine, {"submissions/a/340100_2018-06.xlsx": (11, when(4), "b" * 64)}
     )
-    assert versions.known_landing_files(engine) == {
+    assert landing.known_landing_files(engine) == {
         "submissions/a/340100_2018-06.xlsx": (11, when(4), "b" * 64),
         "register/2018-01-01/villages.csv": (20, when(1), None),
     }
-    assert list(versions.known_landing_files(engine, kind="register")) == [
+    assert list(landing.known_landing_files(engine, kind="register")) == [
         "register/2018-01-01/villages.csv"
     ]
 
@@ -342,23 +341,19 @@ def test_should_replace_a_dated_register(engine: sa.Engine) -> None:
     day = dt.date(2018, 1, 1)
     shas = {"villages": "1" * 64, "households": "2" * 64}
     v5, h7 = register_frame("villages", 5), register_frame("households", 7)
-    versions.load_register(engine, day, v5, h7, shas, "accepted")
-    versions.load_register(engine, dt.date(2017, 1, 1), v5, h7, ("3" * 64, "4" * 64), "accepted")
+    wh_register.load_register(engine, day, v5, h7, shas, "accepted")
+    wh_register.load_register(engine, dt.date(2017, 1, 1), v5, h7, ("3" * 64, "4" * 64), "accepted")
     v2 = register_frame("villages", 2, seed=1)
-    versions.load_register(engine, day, v2, h7, shas, "accepted", "corrected")
-    rows = versions.table_snapshot(engine, "register_villages")
+    wh_register.load_register(engine, day, v2, h7, shas, "accepted", "corrected")
+    rows = reads.table_snapshot(engine, "register_villages")
     assert sum(r[0] == day for r in rows) == 2 and len(rows) == 7
-    version_row = next(
-        r for r in versions.table_snapshot(engine, "register_version") if r[0] == day
-    )
+    version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == day)
     assert version_row[3:] == ("accepted", 2, 7, "corrected")
 
-    versions.load_register(engine, day, None, None, shas, "rejected", "bad file")
-    rows = versions.table_snapshot(engine, "register_households")
+    wh_register.load_register(engine, day, None, None, shas, "rejected", "bad file")
+    rows = reads.table_snapshot(engine, "register_households")
     assert {r[0] for r in rows} == {dt.date(2017, 1, 1)}
-    version_row = next(
-        r for r in versions.table_snapshot(engine, "register_version") if r[0] == day
-    )
+    version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == day)
     assert version_row[3:] == ("rejected", 0, 0, "bad file")
 
 
@@ -384,10 +379,10 @@ def test_should_take_discovery_objects(engine: sa.Engine) -> None:
     late = _Found("s/b/340100_2018-06.xlsx", 5, aware, "a" * 64, "submission")
     early = _Found("s/a/340100_2018-06.xlsx", 5, when(1), "a" * 64, "submission")
     register = _Found("register/2018-01-01/villages.csv", 9, when(1), None, "register")
-    versions.record_landing_files(engine, [late, early, register])
-    known = versions.known_landing_files(engine)
+    landing.record_landing_files(engine, [late, early, register])
+    known = landing.known_landing_files(engine)
     assert known[late.path] == (5, dt.datetime(2018, 7, 3, 10, 0), "a" * 64)
-    assert versions.known_landing_files(engine, kind="register") == {
+    assert landing.known_landing_files(engine, kind="register") == {
         register.path: (9, when(1), None)
     }
     assert versions.pending_versions(engine, [late, early]) == [early]

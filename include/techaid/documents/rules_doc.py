@@ -1,0 +1,194 @@
+"""The rule table (``docs/rules.md``), generated from the rule registry and the suites.
+
+Every rule the pipeline reports, with where it runs, its severity, its meaning and an example of
+the Chinese message an office receives, so the table can never disagree with what the code does:
+
+    python -m techaid.documents.rules_doc            # write docs/rules.md
+    python -m techaid.documents.rules_doc --check    # exit 1 when docs/rules.md is stale
+
+Reads the suite files as plain JSON: no Great Expectations import.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from techaid import config, paths
+from techaid.documents import generated as generated_docs
+from techaid.findings import finding
+from techaid.quality.context_checks import CONTEXT_RULE_SHEETS
+from techaid.quality.suites import suite_name, suite_path
+
+DEFAULT_PATH = paths.DOCS_DIR / "rules.md"
+
+# Rules applied outside intake, the suites and the context checks: (sheets, checked by).
+APPLIED_BY = {"file.quarantine_threshold": ("(any)", "`techaid.quality.flow.decide`")}
+
+SEVERITY_ZH = {"fatal": "fatal 退回整个文件", "error": "error 该行隔离", "warning": "warning 提示"}
+
+# Arguments of techaid.findings.finding for each rule's example message. A rule without one (or
+# whose template needs fields not given here) shows its template instead.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "file.unreadable": {"detail": "不是有效的 zip 文件"},
+    "file.bad_name": {"value": "安庆6月.xlsx"},
+    "file.symlink": {"value": "submissions/340800/340800_2018-06.xlsx"},
+    "file.path_escape": {"value": "../../etc/passwd"},
+    "file.too_large": {"value": 262144000, "detail": 209715200},
+    "file.zip_bomb": {"detail": "解压后 3.1 GB"},
+    "file.meta_missing": {"sheet": "meta", "column": "period"},
+    "file.city_mismatch": {"value": "340800", "detail": "341500"},
+    "file.period_mismatch": {"value": "2018-06", "detail": "2018-05"},
+    "file.unknown_city": {"value": "340100"},
+    "file.unknown_period": {"value": "2016-12", "detail": "早于工程开始月份 2017-01"},
+    "file.missing_sheet": {"sheet": "villages"},
+    "file.missing_column": {"sheet": "villages", "column": "village_code"},
+    "file.header_not_found": {"sheet": "villages", "detail": 10},
+    "file.quarantine_threshold": {"sheet": "households", "value": 512, "detail": 2048},
+    "file.duplicate_sheet": {"sheet": "villages", "detail": "村、villages"},
+    "file.bad_register_name": {"value": "register/2018-06/villages.csv"},
+    "sheet.extra_column": {"sheet": "villages", "value": "备注"},
+    "parse.required": {"sheet": "villages", "row": 12, "column": "village_code"},
+    "parse.int": {"sheet": "villages", "row": 12, "column": "associations", "value": "两个"},
+    "parse.decimal": {"sheet": "counties", "row": 5, "column": "pairing_funds", "value": "十万"},
+    "parse.bool": {"sheet": "villages", "row": 12, "column": "e_station", "value": "待定"},
+    "parse.date": {"sheet": "activities", "row": 8, "column": "held_on", "value": "6月份"},
+    "parse.code": {"sheet": "villages", "row": 12, "column": "village_code",
+                   "value": "3404221012", "detail": 12},
+    "parse.enum": {"sheet": "experts", "row": 4, "column": "source", "value": "大学",
+                   "detail": "学会、高校、科研院所、农技推广机构、企业、其他"},
+    "parse.household_id_number": {"sheet": "households", "row": 30, "column": "household_id",
+                                  "value": "3.40825101201E+17"},
+    "parse.household_id": {"sheet": "households", "row": 30, "column": "household_id",
+                           "value": "34082510120"},
+    "dq.range": {"sheet": "households", "row": 30, "column": "techniques", "value": 25,
+                 "detail": "0至20"},
+    "dq.duplicate_key": {"sheet": "agreements", "row": 5, "column": "agreement_id",
+                         "value": "AQ-2018-017", "detail": "9"},
+    "dq.duplicate_record": {"sheet": "evaluations", "row": 5, "detail": "9",
+                            "value": "对象类型 专家，对象编号 E001，年度 2018"},
+    "dq.id_repeated": {"sheet": "experts", "row": 7, "column": "expert_id", "value": "E0123",
+                       "detail": "15"},
+    "dq.code_not_in_city": {"sheet": "townships", "row": 12, "column": "township_code",
+                            "value": "341521101", "detail": "前6位 341521 是淮南市寿县的代码"},
+    "dq.village_unknown": {"sheet": "villages", "row": 12, "column": "village_code",
+                           "value": "340825999201", "detail": "340825999"},
+    "dq.village_county_mismatch": {"sheet": "activities", "row": 6, "column": "village_code",
+                                   "value": "340826102203", "detail": "340825"},
+    "dq.agreement_incomplete": {"sheet": "agreements", "row": 5, "column": "measures"},
+    "dq.agreement_end_before_start": {"sheet": "agreements", "row": 5, "column": "end_on",
+                                      "value": "2018-01-01", "detail": "2018-02-01"},
+    "dq.activity_outside_month": {"sheet": "activities", "row": 8, "column": "held_on",
+                                  "value": "2018-07-02", "detail": "2018-06-01至2018-06-30"},
+    "dq.phone": {"sheet": "experts", "row": 4, "column": "phone", "value": "0556-5551234"},
+    "dq.county_missing": {"sheet": "counties", "value": "340828", "detail": "岳西县"},
+    "dq.county_repeated": {"sheet": "counties", "row": 3, "column": "county_code",
+                           "value": "340825", "detail": "7"},
+    "dq.county_quarantined": {"sheet": "counties", "row": 3, "column": "county_code",
+                              "value": "340825"},
+    "dq.code_recoded": {"sheet": "villages", "row": 4, "column": "village_code",
+                        "value": "340824", "count": 212, "mapped": "340882"},
+    "dq.unknown_expert": {"sheet": "agreements", "row": 5, "column": "helper_id",
+                          "value": "E0999"},
+    "dq.unknown_organization": {"sheet": "agreements", "row": 6, "column": "helper_id",
+                                "value": "O0999"},
+    "dq.household_unregistered": {"sheet": "households", "row": 30, "column": "household_id",
+                                  "value": "340825101201000099"},
+    "dq.stations_disagree": {"sheet": "counties", "row": 3, "column": "expert_stations",
+                             "value": "340825", "reported": 2, "listed": 1},
+    "dq.covered_without_support": {"sheet": "villages", "row": 12, "column": "service_covered",
+                                   "value": "340825101201"},
+    "dq.cumulative_decreased": {"sheet": "counties", "row": 3, "column": "museum_tours",
+                                "value": 10, "previous": 12, "previous_period": "2018-05"},
+    "dq.outlier": {"sheet": "counties", "row": 3, "column": "pairing_workers", "value": 9000,
+                   "median": 35, "months": 12},
+    "dq.jump": {"sheet": "counties", "row": 3, "column": "youth_participants", "value": 2400,
+                "previous": 150, "previous_period": "2018-05"},
+    "dq.id_in_other_city": {"sheet": "experts", "row": 7, "column": "expert_id",
+                            "value": "E0123", "detail": "宿州市"},
+}  # fmt: skip
+
+
+def _suite_sheets(directory: Path | None = None) -> dict[str, list[str]]:
+    """rule -> the sheets whose suite reports it (from the suite files)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for sheet in config.schema().sheets:
+        path = suite_path(sheet, directory)
+        if not path.exists():
+            continue
+        for exp in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            rule = (exp.get("meta") or {}).get("rule")
+            if rule and sheet not in out[rule]:
+                out[rule].append(sheet)
+    return out
+
+
+def _where(code: str, suites: dict[str, list[str]]) -> tuple[str, str]:
+    """(sheets, checked by) of a rule."""
+    parts, sheets = [], []
+    if code in suites:
+        sheets += suites[code]
+        parts.append("suite " + ", ".join(f"`{suite_name(s)}`" for s in suites[code]))
+    if code in CONTEXT_RULE_SHEETS:
+        sheets += [s for s in CONTEXT_RULE_SHEETS[code] if s not in sheets]
+        parts.append("context check")
+    if code in APPLIED_BY:
+        return APPLIED_BY[code]
+    if not parts:
+        parts.append("intake")
+        sheets = ["(file)"] if code.startswith("file.") else ["(any)"]
+    return ", ".join(sheets), "; ".join(parts)
+
+
+def example(code: str) -> str:
+    """The rule's message for its example arguments, or its template when there are none."""
+    spec = config.rules()[code]
+    args = EXAMPLES.get(code)
+    if args is not None:
+        try:
+            return finding(code, **args).message
+        except (KeyError, IndexError):
+            pass
+    return f"`{spec.message}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(directory: Path | None = None) -> str:
+    suites = _suite_sheets(directory)
+    lines = [
+        "# Rules",
+        "",
+        "<!-- Generated by `python -m techaid.documents.rules_doc` from include/config/rules*.yaml and",
+        "expectations/*.json: do not edit; a test fails when this file is stale. -->",
+        "",
+        "Every check the pipeline makes on a submission. Severity is data (the rule registry):",
+        "**fatal** refuses the whole file, **error** quarantines the row and loads the rest,",
+        "**warning** loads and reports. Intake checks the file and parses each value; the",
+        "data-quality suites (`expectations/`, generated from `include/config/quality.yaml`) and the",
+        "context checks (`techaid.quality.context_checks`) check everything else.",
+        "",
+        "| Rule | Severity | Sheets | Checked by | Meaning | Example message |",
+        "|---|---|---|---|---|---|",
+    ]
+    for code, spec in config.rules().items():
+        sheets, by = _where(code, suites)
+        lines.append(
+            f"| `{code}` | {SEVERITY_ZH[spec.severity]} | {sheets} | {by} | "
+            f"{_cell(spec.meaning)} | {_cell(example(code))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = "python -m techaid.documents.rules_doc"
+    return generated_docs.main(render, DEFAULT_PATH, command, __doc__ or "", argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
