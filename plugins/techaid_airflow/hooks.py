@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import URL
+
 from techaid.warehouse import engine
 
 if TYPE_CHECKING:
@@ -18,6 +20,16 @@ if TYPE_CHECKING:
 
 # Executors whose tasks all run on the scheduler's machine, so a local SQLite file is shared.
 LOCAL_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor"})
+
+# libpq parameters a postgres connection may carry in its ``extra``; passed on to psycopg2. Other
+# keys (Airflow's own, such as ``cursor`` or ``iam``) mean nothing to libpq and are dropped.
+LIBPQ_PARAMS = frozenset(
+    {
+        "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "connect_timeout",
+        "application_name", "options", "target_session_attrs", "keepalives",
+        "keepalives_idle", "keepalives_interval", "keepalives_count",
+    }
+)  # fmt: skip
 
 
 class ConnectionUnreadable(RuntimeError):
@@ -32,7 +44,7 @@ def warehouse_url() -> str:
     """The SQLAlchemy URL of the warehouse (the connection, or the SQLite default on one machine)."""
     conn = defined_connection(engine.CONN_ID)
     if conn is not None:
-        return engine.url_from_connection(conn)
+        return url_from_connection(conn)
     executor = distributed_executor()
     if executor:
         raise DefaultRefused(
@@ -43,6 +55,32 @@ def warehouse_url() -> str:
             "backend or with `airflow connections add`)."
         )
     return engine.default_url()
+
+
+def url_from_connection(conn: Connection) -> str:
+    """An Airflow connection (``postgres`` or ``sqlite``) as a SQLAlchemy URL."""
+    kind = (conn.conn_type or "").lower().split("+", 1)[0]
+    if kind in ("postgres", "postgresql"):
+        extra = conn.extra_dejson
+        url = URL.create(
+            engine.PG_DRIVER,
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+            query={k: str(v) for k, v in extra.items() if k in LIBPQ_PARAMS and v is not None},
+        )
+        return engine.render(url)
+    if kind == "sqlite":
+        # Airflow's SQLite connections keep the file in ``host``; a URI puts it in ``schema``.
+        path = conn.host or conn.schema
+        if not path:
+            raise ValueError(f"connection {conn.conn_id!r}: a sqlite connection needs a file path")
+        return engine.render(URL.create("sqlite", database=path))
+    raise ValueError(
+        f"connection {conn.conn_id!r}: unsupported conn_type {conn.conn_type!r} (postgres or sqlite)"
+    )
 
 
 def distributed_executor() -> str | None:

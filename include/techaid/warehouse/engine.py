@@ -1,10 +1,11 @@
 """Where the warehouse is, and how to connect to it (SQLite by default, PostgreSQL in production).
 
 Inside Airflow the URL comes from the connection ``techaid_warehouse`` as the SDK resolves it
-(``techaid_airflow.hooks``); :func:`url_from_connection` turns such a connection into a SQLAlchemy
-URL. Command-line tools beside a deployment read ``AIRFLOW_CONN_TECHAID_WAREHOUSE`` with Airflow's
-own parser. Without a connection: a SQLite file in the data folder, so a laptop needs no server.
-PostgreSQL always goes through psycopg2, since bulk loads use its ``COPY`` support.
+(``techaid_airflow.hooks``, which passes it here as a SQLAlchemy URL). Command-line tools take an
+explicit URL, or ``AIRFLOW_CONN_TECHAID_WAREHOUSE`` when it holds a URI; Airflow's JSON form is read
+by Airflow only (this package never imports Airflow). Without either: a SQLite file in the data
+folder, so a laptop needs no server. PostgreSQL always goes through psycopg2, since bulk loads use
+its ``COPY`` support.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -26,31 +27,7 @@ CONN_ENV = "AIRFLOW_CONN_TECHAID_WAREHOUSE"
 DATA_ENV = "TECHAID_DATA"
 PG_DRIVER = "postgresql+psycopg2"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-# libpq parameters an Airflow connection may carry in its ``extra``; passed on to psycopg2. Other
-# keys (Airflow's own, such as ``cursor`` or ``iam``) mean nothing to libpq and are dropped.
-_LIBPQ_PARAMS = frozenset(
-    {
-        "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "connect_timeout",
-        "application_name", "options", "target_session_attrs", "keepalives",
-        "keepalives_idle", "keepalives_interval", "keepalives_count",
-    }
-)  # fmt: skip
 _BEGIN_OPTION = "techaid_sqlite_begin"
-
-
-class AirflowConnection(Protocol):
-    """The fields of an Airflow connection this module reads (``airflow.sdk.Connection``)."""
-
-    conn_type: str | None
-    host: str | None
-    schema: str | None
-    login: str | None
-    password: str | None
-    port: int | None
-
-    @property
-    def extra_dejson(self) -> dict: ...
 
 
 def default_url() -> str:
@@ -60,54 +37,16 @@ def default_url() -> str:
 
 def warehouse_url(explicit: str | None = None) -> str:
     """The warehouse URL for code running outside a task: ``explicit`` (a SQLAlchemy URL), else
-    ``AIRFLOW_CONN_TECHAID_WAREHOUSE`` parsed by Airflow, else :func:`default_url`."""
+    the URI in ``AIRFLOW_CONN_TECHAID_WAREHOUSE``, else :func:`default_url`."""
     if explicit:
         return normalize_url(explicit)
     raw = os.environ.get(CONN_ENV, "").strip()
-    if raw:
-        return url_from_connection(_parse_with_airflow(raw))
-    return default_url()
-
-
-def _parse_with_airflow(raw: str) -> AirflowConnection:
-    """The variable's value (URI or JSON) read exactly as Airflow's environment backend reads it."""
-    try:
-        from airflow.sdk import Connection
-    except ImportError as exc:  # pragma: no cover - Airflow is in every environment we ship
-        raise RuntimeError(f"{CONN_ENV} is set but Airflow is not installed to read it") from exc
-    try:
-        if raw.startswith("{"):
-            return Connection.from_json(raw, conn_id=CONN_ID)
-        return Connection.from_uri(raw, conn_id=CONN_ID)
-    except Exception as exc:  # noqa: BLE001 - re-raised with the variable named, value hidden
-        raise ValueError(f"{CONN_ENV} cannot be read as an Airflow connection: {exc}") from exc
-
-
-def url_from_connection(conn: AirflowConnection) -> str:
-    """An Airflow connection (``postgres`` or ``sqlite``) as a SQLAlchemy URL."""
-    kind = (conn.conn_type or "").lower().split("+", 1)[0]
-    if kind in ("postgres", "postgresql"):
-        extra = conn.extra_dejson
-        query = {k: str(v) for k, v in extra.items() if k in _LIBPQ_PARAMS and v is not None}
-        url = URL.create(
-            PG_DRIVER,
-            username=conn.login or None,
-            password=conn.password or None,
-            host=conn.host or None,
-            port=conn.port or None,
-            database=conn.schema or None,
-            query=query,
+    if raw.startswith("{"):
+        raise ValueError(
+            f"{CONN_ENV} is in Airflow's JSON form, which only Airflow reads: "
+            "pass the warehouse's SQLAlchemy URL explicitly (--warehouse)"
         )
-        return _render(url)
-    if kind == "sqlite":
-        # Airflow's SQLite connections keep the file in ``host``; a URI puts it in ``schema``.
-        path = conn.host or conn.schema
-        if not path:
-            raise ValueError(f"connection {CONN_ID}: a sqlite connection needs a file path")
-        return _render(URL.create("sqlite", database=path))
-    raise ValueError(
-        f"connection {CONN_ID}: unsupported conn_type {conn.conn_type!r} (postgres or sqlite)"
-    )
+    return normalize_url(raw) if raw else default_url()
 
 
 def normalize_url(raw: str) -> str:
@@ -115,10 +54,11 @@ def normalize_url(raw: str) -> str:
     url = make_url(raw)
     if url.get_backend_name() in ("postgres", "postgresql"):
         url = url.set(drivername=PG_DRIVER)
-    return _render(url)
+    return render(url)
 
 
-def _render(url: URL) -> str:
+def render(url: URL) -> str:
+    """A URL as a string that connects (password included)."""
     return url.render_as_string(hide_password=False)
 
 
