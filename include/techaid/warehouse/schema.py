@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -143,6 +144,33 @@ shortlist = Table(
     Column("affiliation", Text),  # what the notice shows beside the name
     Column("filed_on", Date),  # filing in the register (备案日期), the first tie-break
     Index("ix_shortlist_kind_year_period", "kind", "year", "period"),
+)
+
+# Published: one row per email (outputs.md), recorded once per dedupe key and never overwritten.
+# status: pending -> sending -> sent | failed over SMTP, pending -> written as an .eml file without
+# a mail server. `sending` is internal: the attempt was counted and committed before the message
+# data went out, so a row left there by a dead process ends `failed` (outcome unknown), not resent.
+email_outbox = Table(
+    "email_outbox",
+    metadata,
+    Column("dedupe_key", String(1000), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("period", String(7), nullable=False),  # YYYY-MM, or YYYY for yearly emails
+    Column("city_code", String(6)),
+    Column("recipients", Text, nullable=False),  # every address, comma-separated, To before Cc
+    Column("subject", Text, nullable=False),
+    Column("status", String(8), nullable=False),  # pending | sending | sent | failed | written
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", DateTime, nullable=False),  # UTC, naive
+    Column("sent_at", DateTime),  # UTC, naive: accepted by the mail server, or written
+    # further columns (allowed by the contract)
+    Column("content", Text, nullable=False),  # the email as recorded (JSON): what is composed
+    Column("message", LargeBinary),  # the exact bytes sent, composed at the first attempt
+    Column("failed_at", DateTime),  # UTC, naive
+    Column("claim", String(32)),  # the delivery run that moved it to `sending`
+    Column("claimed_at", DateTime),  # UTC, naive
+    Index("ix_email_outbox_status", "status"),
 )
 
 _SQL_TYPES = {
