@@ -142,6 +142,17 @@ class Warehouse:
                  "attainment": attainment, "carried_forward": False},
             )  # fmt: skip
 
+    def lagging(self, period: str, county: str, city: str, rank: int, lagging: bool = True) -> None:
+        """One county's ranking row of the month (what pairing reads)."""
+        table = schema.all_tables().tables["county_ranking"]
+        with self.engine.begin() as conn:
+            conn.execute(
+                table.insert(),
+                {"period": period, "county_code": county, "city_code": city,
+                 "lagging": lagging, "score": 1.0 / rank, "rank": rank,
+                 "lagging_indicators": "", "reasons": "[]"},
+            )  # fmt: skip
+
     def rows(self, **where: Any) -> list[dict[str, Any]]:
         t = schema.shortlist
         query = sa.select(t).order_by(t.c.kind, t.c.year, t.c.period, t.c.subject_kind,
