@@ -8,7 +8,7 @@ deadline, limits and quarantine threshold from ``program.yaml``, every rule from
 
 The Markdown is laid out by ``include/templates/office_guide.md.j2``; only what no configuration
 file holds is written here: the repairs intake makes silently (``REPAIRS``, checked against the
-intake code by a test) and the email schedule of ``shared/spec/outputs.md``.
+intake code by a test) and the email schedule of ``docs/outputs.md``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ TEMPLATE_COMMAND = (
     "python -m techaid.documents.template --city 市代码 --period YYYY-MM --out 文件名.xlsx"
 )
 
-# The email schedule (shared/spec/outputs.md, "Emails"): calendar days before and after the
+# The email schedule (docs/outputs.md, "Emails"): calendar days before and after the
 # deadline day, the overdue notice that copies the provincial team, issues in a feedback body.
 REMINDER_DAYS_BEFORE = (3, 1)
 OVERDUE_DAYS_AFTER = (1, 3, 7)

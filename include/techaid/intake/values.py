@@ -4,7 +4,7 @@ A sheet can hold hundreds of thousands of rows (the province's households are ~1
 parser works on whole columns with pandas/pyarrow string operations; only the rare odd cell
 (scientific notation, a datetime in a text column) is handled one at a time.
 
-The contract (``shared/spec/submission-format.md``, "Messy input") splits bad input in two:
+The contract (``docs/data-contract.md``, "Who checks what") splits bad input in two:
 what is repaired silently but counted (codes Excel made into numbers, full-width digits, thousands
 separators, yes/no spellings, date spellings, white space, list separators, Chinese enum labels),
 and what is a row error (a value that cannot be read as its type). Household ids are the one

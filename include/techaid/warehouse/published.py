@@ -1,6 +1,6 @@
 """Tables of the indicator engine, on the warehouse's one ``MetaData``.
 
-Published (stable names and columns, other teams read them; outputs.md): ``indicator_value`` and
+Published (stable names and columns, other teams read them; docs/outputs.md): ``indicator_value`` and
 ``county_ranking``, with further columns the contract allows (forecast month, monthly rate still
 needed, source month, previous rank, rank change, reasons).
 

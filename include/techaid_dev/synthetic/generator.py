@@ -1,6 +1,6 @@
 """Generate a landing area: registers, one file per city and month, planted cases, the manifest.
 
-The layout is the contract's (shared/spec/submission-format.md)::
+The layout is the contract's (docs/data-contract.md)::
 
     <landing>/submissions/<city folder>/<city_code>_<YYYY-MM>.xlsx|.zip
     <landing>/register/<YYYY-MM-DD>/villages.csv, households.csv

@@ -27,7 +27,7 @@ from techaid_dev.synthetic.rng import rng, stable_int
 
 NEVER = 10_000
 
-# Magnitudes at scale 1.0 (shared/spec/reference/README.md): per poverty county 15-30 townships
+# Magnitudes at scale 1.0 (the real program's orders of size): per poverty county 15-30 townships
 # and 150-400 villages, 40-70 of them poor; about 1.9 million registered households in all; the
 # province targets 6,000 experts (we field about 10 % more so that on-track counties meet it).
 TOWNSHIPS = (15, 30)
@@ -46,7 +46,7 @@ LAG_KINDS: dict[str, tuple[str, ...]] = {
     "coverage": ("coverage", "villages"),
     "county_items": ("county_items",),
 }
-# The catalogue indicators (shared/spec/indicators.md) each aspect drives.
+# The catalogue indicators (docs/indicators.md) each aspect drives.
 ASPECT_INDICATORS: dict[str, tuple[str, ...]] = {
     "experts": ("experts_engaged",),
     "coverage": ("village_coverage",),
