@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
+
+if TYPE_CHECKING:
+    from techaid.outputs.mail.failure import FailedTask
 
 
 class PipelineFailureNotifier(BaseNotifier):
@@ -55,7 +58,7 @@ def run_date(context: Any) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def failed_task(context: Any, when: dt.datetime) -> Any:
+def failed_task(context: Any, when: dt.datetime) -> FailedTask:
     """What failed, from the callback's context (a FailedTask)."""
     from zoneinfo import ZoneInfo
 
@@ -76,9 +79,9 @@ def failed_task(context: Any, when: dt.datetime) -> Any:
     )
     map_index = getattr(ti, "map_index", -1)
     return FailedTask(
-        dag_id=getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?"),
-        task_id=getattr(ti, "task_id", "?"),
-        run_id=getattr(dag_run, "run_id", None) or getattr(ti, "run_id", "?"),
+        dag_id=str(getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?")),
+        task_id=str(getattr(ti, "task_id", "?")),
+        run_id=str(getattr(dag_run, "run_id", None) or getattr(ti, "run_id", "?")),
         map_index=map_index if isinstance(map_index, int) else -1,
         try_number=int(getattr(ti, "try_number", 0) or 0),
         period=period,

@@ -22,7 +22,9 @@ class Handler:
     drop_after_data: bool = False
     on_data: Callable[[], None] | None = None  # runs when the message data has arrived
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, _o: Any):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, _o: Any
+    ) -> str:
         if self.drop_at_rcpt:
             server.transport.close()
             return "250 OK"

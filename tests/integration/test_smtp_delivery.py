@@ -250,7 +250,9 @@ def no_yagmail_magic(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_rejected_login_raises_without_burning_attempts(
     engine: Engine, handler: Handler, tmp_path: Any
 ) -> None:
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any):
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         ok = isinstance(data, LoginPassword) and data.password == b"right"
         return AuthResult(success=ok, handled=False)  # the server answers 535 itself
 

@@ -85,18 +85,26 @@ def compose(email_: Email, sender: str, date: dt.datetime, sender_name: str = ""
 def _fix_headers(msg: Message, email_: Email) -> None:
     """Headers as the parsed message would refold them badly: the subject as encoded words
     folded at 78 columns, addresses separated by ", " so a long list folds between them."""
-    msg.replace_header("Subject", Header(email_.subject, "utf-8", header_name="Subject"))
+    subject = Header(email_.subject, "utf-8", header_name="Subject")
+    msg.replace_header("Subject", subject)  # type: ignore[arg-type]  # compat32 takes a Header
     msg.replace_header("To", ", ".join(email_.to))
     if email_.cc:
         msg.replace_header("Cc", ", ".join(email_.cc))
 
 
+def _subparts(msg: Message) -> list[Message]:
+    payload = msg.get_payload()
+    if not isinstance(payload, list) or not all(isinstance(p, Message) for p in payload):
+        raise RuntimeError("yagmail built an unexpected MIME layout")
+    return [p for p in payload if isinstance(p, Message)]
+
+
 def _parts(msg: Message) -> tuple[Message, Message]:
     """yagmail's layout: mixed[alternative[plain, related[html]], attachment...]."""
     try:
-        alternative = msg.get_payload()[0]
-        related = alternative.get_payload()[1]
-    except (IndexError, TypeError, AttributeError) as exc:
+        alternative = _subparts(msg)[0]
+        related = _subparts(alternative)[1]
+    except IndexError as exc:
         raise RuntimeError("yagmail built an unexpected MIME layout") from exc
     if (alternative.get_content_type(), related.get_content_type()) != (
         "multipart/alternative",
@@ -120,7 +128,7 @@ def _fill_bodies(msg: Message, email_: Email) -> None:
 
 
 def _fix_attachment_types(msg: Message, email_: Email) -> None:
-    parts = msg.get_payload()[1:]
+    parts = _subparts(msg)[1:]
     if len(parts) != len(email_.attachments):
         raise RuntimeError("yagmail did not attach every file")
     for part, attachment in zip(parts, email_.attachments, strict=True):

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,7 +57,8 @@ def record(engine: Engine, emails: Iterable[Email], created_at: dt.datetime) -> 
     """Record each email as ``pending`` unless its dedupe key is already in the outbox (whatever
     its status): an email is never recorded twice nor overwritten. Returns how many were new."""
     created = states.utc_naive(created_at)
-    rows, seen = [], set()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for e in emails:
         if e.dedupe_key in seen:
             continue
@@ -77,11 +79,14 @@ def record(engine: Engine, emails: Iterable[Email], created_at: dt.datetime) -> 
         )
     if not rows:
         return 0
+    inserted = 0
     with write_transaction(engine, lock="techaid.outputs.mail.outbox") as conn:
-        return sum(_insert_absent(conn, row) for row in rows)
+        for row in rows:
+            inserted += _insert_absent(conn, row)
+    return inserted
 
 
-def _insert_absent(conn: Connection, row: dict[str, object]) -> int:
+def _insert_absent(conn: Connection, row: dict[str, Any]) -> int:
     dialect = postgresql if is_postgres(conn) else sqlite
     stmt = dialect.insert(T).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return conn.execute(stmt).rowcount
