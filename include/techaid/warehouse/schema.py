@@ -146,7 +146,7 @@ shortlist = Table(
     Index("ix_shortlist_kind_year_period", "kind", "year", "period"),
 )
 
-# Published: one row per email (outputs.md), recorded once per dedupe key and never overwritten.
+# Published: one row per email (docs/outputs.md), recorded once per dedupe key, never overwritten.
 # status: pending -> sending -> sent | failed over SMTP, pending -> written as an .eml file without
 # a mail server. `sending` is internal: the attempt was counted and committed before the message
 # data went out, so a row left there by a dead process ends `failed` (outcome unknown), not resent.
