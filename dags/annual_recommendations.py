@@ -77,20 +77,20 @@ def annual_recommendations() -> None:
     @task
     def compose(plan: dict, files: dict) -> str:
         """Record the `shortlist` email to the provincial team in the outbox."""
-        from techaid.recommend import annual
+        from techaid.outputs import shortlist_mail
         from techaid_airflow.hooks import warehouse_url
 
-        return annual.record_email(warehouse_url(), plan, files)
+        return shortlist_mail.record(warehouse_url(), plan, files)
 
     @task
     def send(key: str) -> dict:
         """Deliver the email: over SMTP, or as an .eml file without a mail server."""
-        from techaid.recommend import annual
+        from techaid.outputs import shortlist_mail
         from techaid_airflow.hooks import warehouse_url
         from techaid_airflow.mail import smtp_settings
 
         run_after = get_current_context()["dag_run"].run_after
-        return annual.send_email(warehouse_url(), smtp_settings(), run_after, key)
+        return shortlist_mail.send(warehouse_url(), smtp_settings(), run_after, key)
 
     plan = prepare()
     published = shortlist(plan)

@@ -5,5 +5,6 @@ and organizations the province publishes for at least 7 days (公示) before rec
 every lagging county needs helpers someone must pick. Modules: ``rules`` (the configuration),
 ``candidates`` (facts from the warehouse), ``eligibility`` and ``score`` (the judgement),
 ``shortlist`` (the published rows), ``notice`` (the workbook and the notice page), ``pairing``
-(monthly suggestions) and ``compose`` (the ``shortlist`` email). Importable without Airflow.
+(monthly suggestions) and ``annual`` (what the yearly DAG's tasks call). The ``shortlist``
+email is an output: :mod:`techaid.outputs.shortlist_mail`. Importable without Airflow.
 """

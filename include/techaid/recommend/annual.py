@@ -50,24 +50,3 @@ def write_files(url: str, plan: dict[str, Any], out_dir: Path | None = None) -> 
     run_date = dt.date.fromisoformat(plan["run_date"])
     written = notice.write(url, plan["year"], run_date, out_dir)
     return {kind: str(path) for kind, path in written.items()}
-
-
-def record_email(url: str, plan: dict[str, Any], files: dict[str, str]) -> str:
-    """Record the ``shortlist`` email (once per key) in the outbox; its dedupe key."""
-    from techaid.outputs.mail import outbox
-    from techaid.recommend.compose import shortlist_email
-
-    engine = make_engine(url)
-    year = plan["year"]
-    email = shortlist_email(shortlist.read(engine, year), year, Path(files["xlsx"]).parent)
-    created = dt.datetime.combine(dt.date.fromisoformat(plan["run_date"]), dt.time())
-    outbox.record(engine, [email], created_at=created)
-    return email.dedupe_key
-
-
-def send_email(url: str, settings: Any, run_after: dt.datetime, key: str) -> dict[str, Any]:
-    """Deliver the recorded email (SMTP, or an .eml file when ``settings`` is None)."""
-    from techaid.outputs.mail import eml, outbox
-
-    report = outbox.deliver(make_engine(url), settings, run_after, eml.outbox_dir(), keys=[key])
-    return {"summary": report.summary()}

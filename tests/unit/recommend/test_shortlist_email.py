@@ -11,8 +11,8 @@ from pathlib import Path
 from techaid import config
 from techaid.outputs.mail import outbox
 from techaid.outputs.mail.message import compose
+from techaid.outputs.shortlist_mail import shortlist_email
 from techaid.recommend import annual, notice, shortlist
-from techaid.recommend.compose import shortlist_email
 from tests.unit.recommend.world import (
     ANQING,
     RUN,

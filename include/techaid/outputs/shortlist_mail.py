@@ -1,5 +1,6 @@
 """The yearly ``shortlist`` email to the provincial team: the ranked list, the excluded with
-their reasons, and both files (workbook and notice) attached.
+their reasons, and both files (workbook and notice) attached; recorded in the outbox and
+delivered by the ``annual_recommendations`` DAG (:func:`record`, :func:`send`).
 
 Its dedupe key is kind, year and a fingerprint of the published rows: a retried or re-run year
 with the same shortlist records nothing new (the team gets it once), while a shortlist changed
@@ -8,6 +9,7 @@ by late corrections is a new email the team must see.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -16,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from techaid import config
-from techaid.outputs.mail import templates
+from techaid.outputs.mail import eml, outbox, templates
 from techaid.outputs.mail.email import Attachment, Email, dedupe_key
-from techaid.recommend import eligibility
+from techaid.outputs.mail.smtp import SmtpSettings
+from techaid.recommend import eligibility, shortlist
 from techaid.recommend.notice import KIND_ZH, html_path, xlsx_path, zh_date
 from techaid.recommend.shortlist import RANKED
+from techaid.warehouse.engine import make_engine
 
 KIND = "shortlist"
 BODY_EXCLUDED = 50  # excluded listed in the body; all of them are in the workbook
@@ -92,3 +96,22 @@ def shortlist_email(
             Attachment(html.name, html.read_bytes(), HTML_TYPE),
         ],
     )
+
+
+def record(url: str, plan: Mapping[str, Any], files: Mapping[str, str]) -> str:
+    """Record the year's email (once per key) in the outbox; its dedupe key. ``plan`` is the
+    run's year and date (``annual.prepare``), ``files`` the written paths."""
+    engine = make_engine(url)
+    year = int(plan["year"])
+    email = shortlist_email(shortlist.read(engine, year), year, Path(files["xlsx"]).parent)
+    created = dt.datetime.combine(dt.date.fromisoformat(plan["run_date"]), dt.time())
+    outbox.record(engine, [email], created_at=created)
+    return email.dedupe_key
+
+
+def send(
+    url: str, settings: SmtpSettings | None, run_after: dt.datetime, key: str
+) -> dict[str, Any]:
+    """Deliver the recorded email: over SMTP, or as an .eml file when ``settings`` is None."""
+    report = outbox.deliver(make_engine(url), settings, run_after, eml.outbox_dir(), keys=[key])
+    return {"summary": report.summary(), "failed": report.failed, "pending": report.pending}
