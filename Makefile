@@ -105,16 +105,6 @@ shortlist: airflow-init
 	@$(PY) -m techaid.recommend $(YEAR)
 	@echo "Airflow log of the run: $(AIRFLOW_HOME)/shortlist-$(YEAR).log"
 
-# annual_recommendations for one year, through Airflow itself: the shortlist table, then
-# <output>/shortlist_<year>.xlsx, <output>/notice_<year>.html and the shortlist email.
-.PHONY: shortlist
-shortlist: airflow-init
-	@test -n "$(YEAR)" || (echo "usage: make shortlist YEAR=YYYY"; exit 2)
-	$(AIRFLOW) dags test annual_recommendations -c '{"year": $(YEAR)}' > $(AIRFLOW_HOME)/shortlist-$(YEAR).log 2>&1 \
-	  || (tail -40 $(AIRFLOW_HOME)/shortlist-$(YEAR).log; exit 1)
-	@$(PY) -m techaid.recommend $(YEAR)
-	@echo "Airflow log of the run: $(AIRFLOW_HOME)/shortlist-$(YEAR).log"
-
 # Generated landing area (deterministic; messy and refused files planted and listed in manifest.json).
 demo-data: install
 	$(PY) -m techaid_dev.synthetic --landing $${TECHAID_LANDING:-data/landing} --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --messy
