@@ -24,23 +24,37 @@ DEMO_SCALE ?= 0.02
 
 .PHONY: install lock lock-check test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators system-deps screenshots
 
-install: system-deps $(VENV)/.installed
+install: system-deps $(VENV)/.installed data-docs-assets
 
 # Debian packages outside the venv: a CJK font (chart labels in Chinese; without it matplotlib draws
-# boxes) and Chromium (screenshots, browser tests). Checked first, so a second run is instant.
+# boxes), Chromium (screenshots, browser tests) and npm (the Data Docs assets). Checked first, so a
+# second run is instant.
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 CHROMIUM := /usr/bin/chromium
 system-deps:
 	@missing=""; test -f $(CJK_FONT) || missing=" fonts-noto-cjk"; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	command -v npm > /dev/null || missing="$$missing npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing > /dev/null; \
 	else \
-	  echo "missing Debian packages:$$missing (CJK font for report charts, Chromium for screenshots)"; \
+	  echo "missing Debian packages:$$missing (CJK font for report charts, Chromium for screenshots, npm for the Data Docs assets)"; \
 	  echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
 	fi
+
+# The scripts, styles and fonts the Data Docs pages load (Bootstrap, jQuery, bootstrap-table, Font
+# Awesome, Vega), pinned in include/data_docs_assets/package-lock.json: npm installs them into
+# node_modules/ there, and every site build copies them into the site, so it works offline.
+DOCS_ASSETS := include/data_docs_assets
+.PHONY: data-docs-assets
+data-docs-assets: $(DOCS_ASSETS)/node_modules/.installed
+$(DOCS_ASSETS)/node_modules/.installed: $(DOCS_ASSETS)/package.json $(DOCS_ASSETS)/package-lock.json
+	@command -v npm > /dev/null || { echo "npm is missing: the Data Docs assets are installed with it;" \
+	  "run make system-deps (Debian package npm) or install Node.js 18+ with npm"; exit 1; }
+	cd $(DOCS_ASSETS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 # uv (bootstrapped from pip) syncs the pinned locks in seconds; pip would take minutes. The venv
 # gets both: what runs in production (requirements.txt) and the tools (requirements-dev.txt).
