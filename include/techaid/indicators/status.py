@@ -116,8 +116,9 @@ def classify(
     """The status, checked in order no_data, met, critical, lagging, on_track. Empty for a
     monitored indicator, and for a unit whose population is empty (no share to judge).
 
-    Critical by trend needs a forecast month after the deadline: a trend that never reaches the
-    target has no forecast month (indicators.md), and is judged on expected x critical_ratio."""
+    Critical by trend: with a known trend (``trend_known``), a forecast month after the deadline
+    or none at all (a flat or falling line never reaches the target) is critical, so a county
+    that is not improving is never judged milder than one improving too slowly."""
     if target is None or expected_value is None:
         return None
     if not has_data:
@@ -126,7 +127,7 @@ def classify(
         return None
     if value >= target - EPS:
         return MET
-    late = trend_known and forecast is not None and forecast > end_index
+    late = trend_known and (forecast is None or forecast > end_index)
     if value < expected_value * settings.critical_ratio - EPS or late:
         return CRITICAL
     if value < expected_value * (1 - settings.tolerance) - EPS:

@@ -423,6 +423,18 @@ def scenario_linear(wh: Warehouse) -> None:
     wh.compute_range("2017-01", "2017-06")
 
 
+def scenario_flat(wh: Warehouse) -> None:
+    """Taihu covers 3 of its 10 poor villages in each of 2018-01 .. 2018-03 (flat); Shitai 5, 4,
+    then 3 of its 10 (falling)."""
+    t = [village(TAIHU, i) for i in range(1, 11)]
+    s = [village(SHITAI, i) for i in range(1, 11)]
+    wh.register("2017-12-01", villages=t + s)
+    for m, period in enumerate(("2018-01", "2018-02", "2018-03")):
+        wh.submit(ANQING, period, villages=covered(t, t[:3]))
+        wh.submit(CHIZHOU, period, villages=covered(s, s[: 5 - m]))
+    wh.compute("2018-01", "2018-02", "2018-03")
+
+
 def scenario_experts(wh: Warehouse) -> None:
     """Experts of June 2018: E1 listed by both cities, E2 filed on the month's last day, E3 filed
     after it, E4 never filed."""
@@ -486,6 +498,7 @@ SCENARIOS = {
     "correction": scenario_correction,
     "recode": scenario_recode,
     "linear": scenario_linear,
+    "flat": scenario_flat,
     "experts": scenario_experts,
     "reporting": scenario_reporting,
     "agreements": scenario_agreements,

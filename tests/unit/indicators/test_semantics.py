@@ -26,6 +26,7 @@ from tests.unit.indicators.scenarios import (
     scenario_carry_forward,
     scenario_correction,
     scenario_experts,
+    scenario_flat,
     scenario_flows,
     scenario_linear,
     scenario_ratio_of_sums,
@@ -206,6 +207,25 @@ def test_forecast_and_required_rate_on_a_linear_series(wh: Warehouse) -> None:
     # With 2 points there is no trend yet.
     feb = wh.value("2017-02", "village_coverage", "county", QIANSHAN_OLD)
     assert (feb["forecast_period"], feb["status"]) == (None, "on_track")
+
+
+def test_a_flat_or_falling_trend_below_the_target_is_critical(wh: Warehouse) -> None:
+    scenario_flat(wh)
+    # Taihu: 0.3 every month. In 2018-03 (idx 14) expected = 15/48 = 0.3125; 0.3 is within the
+    # 10 % tolerance (>= 0.28125), but the trend over 3 points is flat: it never reaches 1.0,
+    # which counts as reaching it after the deadline.
+    march = wh.value("2018-03", "village_coverage", "county", TAIHU)
+    assert (march["value"], march["expected"]) == (0.3, 0.3125)
+    assert (march["forecast_period"], march["status"]) == (None, "critical")
+    # (1.0 - 0.3) / 33 months left still needed.
+    assert march["required_monthly_rate"] == pytest.approx(0.7 / 33, abs=1e-9)
+    # With 2 points there is no trend: judged against expected (14/48 = 0.2917): on track.
+    assert wh.value("2018-02", "village_coverage", "county", TAIHU)["status"] == "on_track"
+    # Shitai falls 0.5, 0.4, 0.3: critical too, and both are lagging in the ranking.
+    assert wh.value("2018-03", "village_coverage", "county", SHITAI)["status"] == "critical"
+    ranks = {r["county_code"]: r for r in wh.ranking("2018-03")}
+    assert ranks[TAIHU]["lagging"] and ranks[TAIHU]["lagging_indicators"] == "village_coverage"
+    assert ranks[SHITAI]["lagging_indicators"] == "village_coverage"
 
 
 def test_experts_are_counted_once_province_wide_when_filed(wh: Warehouse) -> None:

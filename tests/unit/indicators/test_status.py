@@ -81,6 +81,17 @@ def test_status_order_and_thresholds() -> None:
     assert _status(0.45) == "on_track"
     assert _status(0.6, forecast=48, trend=True) == "critical"  # reaches it after 2020-12
     assert _status(0.6, forecast=47, trend=True) == "on_track"
-    assert _status(0.6, forecast=None, trend=True) == "on_track"  # never: no forecast month
+    assert _status(0.6, forecast=None, trend=False) == "on_track"  # no trend yet: vs expected
+
+
+def test_a_trend_that_never_reaches_the_target_is_critical() -> None:
+    # Flat or falling (no forecast month) counts as reaching the target after the deadline:
+    # critical even when the value is within the tolerance of expected, or above it.
+    flat = [(12, 0.3), (13, 0.3), (14, 0.3)]
+    assert forecast_index(flat, 1.0, 14) is None
+    assert _status(0.3, exp=0.3125, forecast=None, trend=True) == "critical"
+    assert _status(0.6, exp=0.5, forecast=None, trend=True) == "critical"
+    # ... never milder than a trend that reaches it too late.
+    assert _status(0.6, forecast=48, trend=True) == _status(0.6, forecast=None, trend=True)
     assert _status(0.6, target=None) is None  # monitored
     assert _status(None) is None  # data, but nothing to judge (empty population)
