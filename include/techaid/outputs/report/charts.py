@@ -86,7 +86,13 @@ def _status_legend(ax: Axes, statuses: set[str | None]) -> None:
     order = ["met", "on_track", "lagging", "critical", "no_data"]
     handles = [Patch(color=_colour(s), label=status_zh(s)) for s in order if s in statuses]
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+        ax.figure.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=len(handles),
+            fontsize=8,
+            frameon=False,
+        )
 
 
 def _city_reporting(rollup: Rollup) -> Figure:
@@ -149,8 +155,8 @@ def _county_ranking(rollup: Rollup) -> Figure:
     ax.set_xlim(0, top * 1.15)
     ax.set_xlabel("落后得分（各关键指标低于预期的比例之和）；↑ 较上月更靠前即更落后，↓ 好转")
     ax.set_title(f"{rollup.title_month} {CHART_TITLES['county_ranking']}")
-    ax.legend(handles=[Patch(color=RED, label="落后"), Patch(color=GREY, label="未落后")],
-              loc="lower right", fontsize=8, frameon=False)  # fmt: skip
+    fig.legend(handles=[Patch(color=RED, label="落后"), Patch(color=GREY, label="未落后")],
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False)  # fmt: skip
     return fig
 
 
