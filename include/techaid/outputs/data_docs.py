@@ -9,6 +9,11 @@ Two steps, so parallel tasks never write the same file:
 - :func:`build_data_docs` (once per run): renders those results and the suites into the site and
   rebuilds its index from every result stored so far.
 
+The site works on an intranet without internet: its scripts, styles and fonts are pinned npm
+packages copied into it (:mod:`data_docs_assets`; without them the build stops, naming the
+command that installs them). Every validation is titled with its city, period and sheet
+(:func:`validation_title`), in the index and on its page.
+
 Personal data stays masked: the results list at most 20 failing values per expectation (GX's
 SUMMARY format; the office gets every failing row through ``dq_issue`` anyway), and before a
 result is stored every listed value of a personal column — and any value shaped like a mobile
@@ -33,6 +38,7 @@ from typing import Any
 from techaid import config, paths
 from techaid.findings import mask
 from techaid.intake.model import ParsedFile
+from techaid.outputs import data_docs_assets
 from techaid.quality import gx_context, gx_runner
 from techaid.quality.gx_runner import ROW, text
 
@@ -67,6 +73,7 @@ def _context_config(out_dir: Path) -> Any:
     memory = {"class_name": "InMemoryStoreBackend"}
     files = {"class_name": "TupleFilesystemStoreBackend"}
     view = {"module_name": _VIEWS, "class_name": "StablePageView"}
+    titled = {"module_name": _VIEWS, "class_name": "TitledValidationResultsPageRenderer"}
     site = {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
@@ -74,11 +81,12 @@ def _context_config(out_dir: Path) -> Any:
         "site_index_builder": {
             "class_name": "DefaultSiteIndexBuilder",
             "show_cta_footer": False,
+            "renderer": {"module_name": _VIEWS, "class_name": "TitledSiteIndexPageRenderer"},
             "view": {"module_name": _VIEWS, "class_name": "StableIndexPageView"},
         },
         "site_section_builders": {
             "expectations": {"view": view},
-            "validations": {"view": view},
+            "validations": {"view": view, "renderer": titled},
             "profiling": "None",
         },
     }
@@ -196,6 +204,20 @@ def run_name(city_code: str, period: str, submission_id: str) -> str:
     return f"{city_code}_{period}_{submission_id}"
 
 
+_RUN_NAME = re.compile(r"(?P<city>\d{6})_(?P<period>\d{4}-\d{2})_")
+
+
+def validation_title(run: str, suite_name: str) -> str:
+    """What a validation is called in the site: ``340800 安庆市 2018-06 · households`` (city
+    code and name, period, sheet), read back from its :func:`run_name` and suite."""
+    sheet = suite_name.removeprefix(gx_context.suite_name(""))
+    found = _RUN_NAME.match(run)
+    if not found:
+        return f"{run} · {sheet}"
+    city = found["city"]
+    return f"{city} {config.hierarchy().name(city)} {found['period']} · {sheet}"
+
+
 def _validate(sheet: str, frame: Any, parameters: Mapping[str, Any]) -> tuple[Any, str] | None:
     """The sheet's suite result (as the checks run it, in the SUMMARY format) and batch id."""
     from great_expectations.validator.v1_validator import Validator
@@ -282,7 +304,10 @@ def build_data_docs(
 ) -> Path:
     """Render the site and return its ``index.html``. With ``submission_ids``, only those
     versions' result pages (and the suite pages) are rendered again, the rest stay as built;
-    the index always lists every stored result."""
+    the index always lists every stored result. The pinned scripts, styles and fonts are copied
+    in first: :class:`~techaid.outputs.data_docs_assets.AssetsMissing` when they are not
+    installed, before anything is written."""
+    data_docs_assets.install(docs_dir(out_dir))
     context = _docs_context(out_dir)
     resources = None
     if submission_ids is not None:
