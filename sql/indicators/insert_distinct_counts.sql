@@ -123,7 +123,9 @@ final as (
         case when has_data = 1 then cast(n as double precision) end as value,
         coalesce(has_data, 0) as has_data,
         coalesce(carried_forward, 0) as carried_forward,
-        source_period
+        source_period,
+        cast(null as integer) as months_accepted,
+        cast(null as integer) as months_expected
     from counts
 )
 

@@ -2,11 +2,32 @@
 -- Flows (what happened in a month) added up over every accepted month from the program start up
 -- to the period. The clean tables hold only the current version of each (city, month), so a
 -- correction replaces a month's figures instead of adding to them, and re-running never counts
--- twice. A month with no accepted submission adds nothing; nothing is carried forward.
+-- twice. A month with no accepted submission adds nothing; nothing is carried forward, and it
+-- lowers completeness: months the county has accepted rows for / months in the window (from the
+-- program start, or the reporting start when later, to the period).
 insert into indicator_stage (
     {{ macros.stage_columns() }}
 )
 with {{ macros.source_ctes() }},
+
+window_months as (
+    select count(*) as months
+    from indicator_calendar
+    where period >= :program_start and period >= :reporting_start and period <= :period
+),
+
+accepted_months as (
+    select
+        m.county_code,
+        count(distinct c.period) as months
+    from clean_counties as c
+    inner join county_map as m on m.code = c.county_code
+    where
+        c.period >= :program_start
+        and c.period >= :reporting_start
+        and c.period <= :period
+    group by m.county_code
+),
 {% for sheet in sheets %}
 
 sums_{{ sheet.name }} as (
@@ -32,6 +53,8 @@ measures as (
         s.city_code,
         s.source_period,
         s.has_data,
+        coalesce(a.months, 0) as months_accepted,
+        w.months as months_expected,
 {% for sheet in sheets %}
 {% for t in sheet.terms %}
         coalesce(sums_{{ sheet.name }}.{{ t.id }}, 0) as {{ t.id }},
@@ -39,6 +62,8 @@ measures as (
 {% endfor %}
         1 as one
     from county_source as s
+    cross join window_months as w
+    left join accepted_months as a on a.county_code = s.county_code
 {% for sheet in sheets %}
     left join sums_{{ sheet.name }} on sums_{{ sheet.name }}.county_code = s.county_code
 {% endfor %}
@@ -52,6 +77,8 @@ by_indicator as (
         city_code,
         source_period,
         has_data,
+        months_accepted,
+        months_expected,
         cast({{ ind.numerator }} as double precision) as numerator
     from measures
 {% if not loop.last %}
@@ -75,7 +102,9 @@ final as (
         case when has_data = 1 then numerator end as value,
         has_data,
         0 as carried_forward,
-        source_period
+        source_period,
+        months_accepted,
+        months_expected
     from by_indicator
 )
 

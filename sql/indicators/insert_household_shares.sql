@@ -121,7 +121,9 @@ final as (
         case when has_data = 1 and denominator > 0 then numerator / denominator end as value,
         has_data,
         carried_forward,
-        source_period
+        source_period,
+        cast(null as integer) as months_accepted,
+        cast(null as integer) as months_expected
     from by_indicator
 )
 

@@ -3,7 +3,8 @@
 -- from the reporting start (configured, else the first month the warehouse holds accepted data
 -- for) up to the period. A month counts as on time when some version that was accepted (with or
 -- without row errors, even if superseded by a later correction) arrived by the deadline; a
--- refused file never counts. The province is the same ratio over all cities.
+-- refused file never counts. The province is the same ratio over all cities. Completeness:
+-- months with an accepted version, on time or not / months expected.
 insert into indicator_stage (
     {{ macros.stage_columns() }}
 )
@@ -19,26 +20,28 @@ expected_months as (
     where period >= :reporting_start and period <= :period
 ),
 
-on_time as (
-    select distinct
+accepted_months as (
+    select
         city_code,
-        period
+        period,
+        max(case when on_time = true then 1 else 0 end) as on_time
     from submission
     where
         status in ('accepted', 'accepted_with_errors', 'superseded')
-        and on_time = true
         and period >= :reporting_start
         and period <= :period
+    group by city_code, period
 ),
 
 per_city as (
     select
         c.city_code,
-        count(o.period) as numerator,
-        e.months as denominator
+        coalesce(sum(a.on_time), 0) as numerator,
+        e.months as denominator,
+        count(a.period) as months_accepted
     from cities as c
     cross join expected_months as e
-    left join on_time as o on o.city_code = c.city_code
+    left join accepted_months as a on a.city_code = c.city_code
     group by c.city_code, e.months
 ),
 
@@ -48,7 +51,9 @@ levels as (
         city_code as org_code,
         city_code,
         cast(numerator as double precision) as numerator,
-        cast(denominator as double precision) as denominator
+        cast(denominator as double precision) as denominator,
+        months_accepted,
+        denominator as months_expected
     from per_city
 
     union all
@@ -58,7 +63,9 @@ levels as (
         cast(:province_code as varchar(6)) as org_code,
         cast(null as varchar(6)) as city_code,
         cast(sum(numerator) as double precision) as numerator,
-        cast(sum(denominator) as double precision) as denominator
+        cast(sum(denominator) as double precision) as denominator,
+        sum(months_accepted) as months_accepted,
+        sum(denominator) as months_expected
     from per_city
 ),
 
@@ -75,7 +82,9 @@ final as (
         case when denominator > 0 then numerator / denominator end as value,
         case when denominator > 0 then 1 else 0 end as has_data,
         0 as carried_forward,
-        cast(null as varchar(7)) as source_period
+        cast(null as varchar(7)) as source_period,
+        cast(months_accepted as integer) as months_accepted,
+        cast(months_expected as integer) as months_expected
     from levels
 )
 

@@ -96,7 +96,9 @@ final as (
         end as value,
         has_data,
         carried_forward,
-        source_period
+        source_period,
+        cast(null as integer) as months_accepted,
+        cast(null as integer) as months_expected
     from by_indicator
 )
 

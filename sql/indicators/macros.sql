@@ -86,5 +86,6 @@ source_files as f
 
 {% macro stage_columns() -%}
 period, indicator, level, org_code, city_code, rollup,
-    numerator, denominator, value, has_data, carried_forward, source_period
+    numerator, denominator, value, has_data, carried_forward, source_period,
+    months_accepted, months_expected
 {%- endmacro %}

@@ -4,7 +4,8 @@
 -- counties that have one (every county of the unit in the denominator, reported or not).
 -- Indicators that roll themselves up (distinct counts, reporting rate) pass through. A unit
 -- with no county holding data has no value; it is carried forward when all its counties with
--- data are (nothing new was observed for it that month).
+-- data are (nothing new was observed for it that month). A flow's months with accepted data and
+-- months in its window add up like its counts (completeness over the counties' months).
 with stage as (
     select
         period,
@@ -18,7 +19,9 @@ with stage as (
         value,
         has_data,
         carried_forward,
-        source_period
+        source_period,
+        months_accepted,
+        months_expected
     from indicator_stage
     where period = :period
 ),
@@ -34,7 +37,9 @@ rolled as (
             else denominator
         end as whole,
         has_data,
-        case when has_data = 1 then carried_forward end as carried_forward
+        case when has_data = 1 then carried_forward end as carried_forward,
+        months_accepted,
+        months_expected
     from stage
     where level = 'county' and rollup in ('sum', 'ratio_of_sums', 'share_of_counties')
 ),
@@ -49,7 +54,9 @@ city_sums as (
         sum(part) as numerator,
         sum(whole) as denominator,
         max(has_data) as has_data,
-        coalesce(min(carried_forward), 0) as carried_forward
+        coalesce(min(carried_forward), 0) as carried_forward,
+        sum(months_accepted) as months_accepted,
+        sum(months_expected) as months_expected
     from rolled
     group by indicator, rollup, city_code
 ),
@@ -64,7 +71,9 @@ province_sums as (
         sum(part) as numerator,
         sum(whole) as denominator,
         max(has_data) as has_data,
-        coalesce(min(carried_forward), 0) as carried_forward
+        coalesce(min(carried_forward), 0) as carried_forward,
+        sum(months_accepted) as months_accepted,
+        sum(months_expected) as months_expected
     from rolled
     group by indicator, rollup
 ),
@@ -79,7 +88,9 @@ upper_levels as (
         numerator,
         denominator,
         has_data,
-        carried_forward
+        carried_forward,
+        months_accepted,
+        months_expected
     from city_sums
 
     union all
@@ -93,7 +104,9 @@ upper_levels as (
         numerator,
         denominator,
         has_data,
-        carried_forward
+        carried_forward,
+        months_accepted,
+        months_expected
     from province_sums
 ),
 
@@ -108,7 +121,9 @@ final as (
         value,
         has_data,
         carried_forward,
-        source_period
+        source_period,
+        months_accepted,
+        months_expected
     from stage
 
     union all
@@ -130,7 +145,9 @@ final as (
         end as value,
         has_data,
         carried_forward,
-        cast(null as varchar(7)) as source_period
+        cast(null as varchar(7)) as source_period,
+        months_accepted,
+        months_expected
     from upper_levels
 )
 
@@ -144,6 +161,8 @@ select
     value,
     has_data,
     carried_forward,
-    source_period
+    source_period,
+    months_accepted,
+    months_expected
 from final
 order by indicator, level, org_code;

@@ -62,6 +62,15 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), DIGITS)
 
 
+def _completeness(row: Mapping[str, Any]) -> float | None:
+    """A flow's months with accepted data / months in its window (empty for a stock, or before
+    the window opens): how much of a sum may be missing."""
+    expected_months = row.get("months_expected")
+    if not expected_months:
+        return None
+    return _round((row.get("months_accepted") or 0) / expected_months)
+
+
 def assess(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -122,6 +131,7 @@ def assess(
                     required_rate(value, target, window.months_left(period))
                 ),
                 "source_period": row.get("source_period"),
+                "completeness": _completeness(row),
             }
         )
     return out

@@ -2,7 +2,7 @@
 
 Published (stable names and columns, other teams read them; docs/outputs.md): ``indicator_value`` and
 ``county_ranking``, with further columns the contract allows (forecast month, monthly rate still
-needed, source month, previous rank, rank change, reasons).
+needed, source month, completeness of flows, previous rank, rank change, reasons).
 
 Internal (the engine's own working tables, each keyed on the period it is computed for, so a
 period is recomputed by delete-then-insert without touching another): the month calendar, the
@@ -52,6 +52,9 @@ indicator_value = Table(
     Column("forecast_period", String(7)),  # when the trend line reaches the target; empty: never
     Column("required_monthly_rate", Float),  # (target - value) / months left; empty: none left
     Column("source_period", String(7)),  # the month whose accepted data the value comes from
+    # flows: months with an accepted version / months in the window (city, province: over their
+    # counties' months, or cities' for the reporting rate); empty for stocks
+    Column("completeness", Float),
     PrimaryKeyConstraint("period", "level", "org_code", "indicator"),
 )
 
@@ -130,6 +133,8 @@ indicator_stage = Table(
     Column("has_data", Integer, nullable=False),  # 0/1: portable aggregation
     Column("carried_forward", Integer, nullable=False),
     Column("source_period", String(7)),
+    Column("months_accepted", Integer),  # flows: months of the window with accepted data
+    Column("months_expected", Integer),  # flows: months in the window (empty for stocks)
     PrimaryKeyConstraint("period", "indicator", "level", "org_code"),
 )
 

@@ -71,6 +71,44 @@ def test_a_stock_is_carried_over_a_missing_month(wh: Warehouse) -> None:
     assert wh.value("2018-07", "youth_participation", "county", QIANSHAN_OLD)["value"] == 14
 
 
+def test_a_flows_completeness_counts_its_missing_months(wh: Warehouse) -> None:
+    scenario_carry_forward(wh)
+
+    # The window runs from the first month held (2018-05; the program started 2017-01) to the
+    # period. Anqing sent May and July, nothing in June; Chizhou (Shitai) nothing at all.
+    def completeness(
+        period: str, level: str, org: str, code: str = "youth_participation"
+    ) -> float | None:
+        return wh.value(period, code, level, org)["completeness"]
+
+    assert completeness("2018-05", "county", QIANSHAN_OLD) == 1.0  # 1 of 1
+    assert completeness("2018-06", "county", QIANSHAN_OLD) == 0.5  # 1 of 2
+    assert completeness("2018-07", "county", QIANSHAN_OLD) == 0.666666667  # 2 of 3
+    assert completeness("2018-07", "county", TAIHU) == 0.666666667
+    assert completeness("2018-07", "county", SHITAI) == 0  # 0 of 3 (no value at all)
+    assert completeness("2018-07", "county", QIANSHAN_OLD, "pairing_funds") == 0.666666667
+    # Above the county: over the counties' months. Anqing (2 + 2) / (3 + 3); province 4 / 9.
+    assert completeness("2018-07", "city", ANQING) == 0.666666667
+    assert completeness("2018-07", "city", CHIZHOU) == 0
+    assert completeness("2018-07", "province", PROVINCE) == 0.444444444
+    # The reporting rate, a flow of the cities: months accepted (on time or not) / expected.
+    assert completeness("2018-07", "city", ANQING, "reporting_rate") == 0.666666667
+    assert completeness("2018-07", "province", PROVINCE, "reporting_rate") == 0.333333333
+    # Stocks have none, at any level.
+    stocks = [r for r in wh.values(period="2018-07") if r["indicator"] in
+              ("associations", "village_coverage", "county_station", "experts_engaged")]  # fmt: skip
+    assert stocks and {r["completeness"] for r in stocks} == {None}
+
+
+def test_a_configured_reporting_start_opens_the_flow_window(url: str) -> None:
+    wh = Warehouse(url, reporting_start="2018-04")
+    scenario_carry_forward(wh)
+    # 2018-04 .. 2018-07: 4 months, Qianshan has May and July.
+    row = wh.value("2018-07", "youth_participation", "county", QIANSHAN_OLD)
+    assert (row["value"], row["completeness"]) == (14, 0.5)
+    wh.dispose()
+
+
 def test_a_county_never_accepted_has_no_data(wh: Warehouse) -> None:
     scenario_carry_forward(wh)
     shitai = wh.value("2018-06", "village_coverage", "county", SHITAI)

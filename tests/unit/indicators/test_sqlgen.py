@@ -48,4 +48,4 @@ def test_every_stage_insert_can_run_its_query_alone() -> None:
             split = _INSERT_QUERY.match(_uncommented(stmt))
             assert split is not None, r.template
             assert split["table"] == "indicator_stage"
-            assert len(split["columns"].split(",")) == 12
+            assert len(split["columns"].split(",")) == 14
