@@ -1,10 +1,15 @@
 """The Data Docs site: built under <output>/data_docs from the stored (masked) results of a run's
-files; no phone number or household id appears unmasked anywhere in it, and building it again
-from the same results gives the same bytes."""
+files; no phone number or household id appears unmasked anywhere in it, building it again from the
+same results gives the same bytes, every page loads its scripts, styles and fonts from the site
+(the pinned packages' very files), and each validation is titled with its city and period."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +18,7 @@ import pytest
 from dq_builders import HH, build_file, clean_rows, context
 
 from techaid.findings import mask
-from techaid.outputs import data_docs
+from techaid.outputs import data_docs, data_docs_assets
 
 Rows = dict[str, list[dict[str, Any]]]
 SID = "0123456789abcdef0123"
@@ -103,3 +108,106 @@ def test_should_mask_personal_columns_and_look_alikes() -> None:
     entry = {"household_id": HH[0], "row_number": 3}
     assert data_docs._scrub_entry(entry, {"household_id"}, True) == {
         "household_id": mask(HH[0]), "row_number": 3}  # fmt: skip
+
+
+# ---------------------------------------------------------------- offline, titled
+
+
+# What makes a browser fetch a URL: a script, stylesheet, icon or image tag, a CSS url().
+_LOADED = re.compile(
+    r"<(?:script|link|img)\b[^>]*?\s(?:src|href)=[\"']([^\"']+)[\"']|url\([\"']?([^\"')]+)"
+)
+TITLE = "340800 安庆市 2018-06 · {sheet}"
+
+
+def _loaded(page: str) -> list[str]:
+    return [a or b for a, b in _LOADED.findall(page) if not (a or b).startswith("data:")]
+
+
+def test_should_load_every_script_style_and_image_from_the_site(site: Site) -> None:
+    """Offline, a page shows what the site holds: nothing it loads is remote, every file it
+    loads is there (by a URL relative to the page, at any depth)."""
+    docs = site.root / "data_docs"
+    pages = sorted(docs.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        urls = _loaded(page.read_text(encoding="utf-8"))
+        assert any("static/vendor/jquery-3.7.1/" in u for u in urls), page
+        for url in urls:
+            assert "//" not in url, f"{page.relative_to(docs)} loads {url}"
+            target = (page.parent / url.split("?")[0]).resolve()
+            assert target.is_file() and docs.resolve() in target.parents, f"{page}: {url}"
+    fonts = docs / "static/vendor/fontawesome-free-6.6.0/webfonts/fa-solid-900.woff2"
+    assert fonts.is_file()  # what the icon stylesheet refers to
+
+
+def test_should_title_each_validation_with_its_city_and_period(site: Site) -> None:
+    index = site.index.read_text(encoding="utf-8")
+    for sheet in ("households", "experts", "counties"):
+        assert TITLE.format(sheet=sheet) in index
+    page = next((site.root / "data_docs" / "validations").rglob("*experts.html"))
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<title>") == 1
+    assert f"<title>{TITLE.format(sheet='experts')}</title>" in text
+    heading = re.search(r'<h4 class="m-0 ge-validation-title" >\s*(.*?)\s*</h4>', text, re.S)
+    assert heading and TITLE.format(sheet="experts") in heading.group(1)
+
+
+def test_should_serve_the_very_files_the_pages_named(site: Site) -> None:
+    """The files served are the CDN's: same bytes where GX gives their checksum, the versions
+    its URLs name, pinned as such for npm."""
+    import great_expectations
+
+    templates = Path(great_expectations.__file__).parent / "render/view/templates"
+    imports = (templates / "js_script_imports.j2").read_text(encoding="utf-8")
+    checked = 0
+    for url, sri in re.findall(r'src="([^"]+)" integrity="(sha384-[^"]+)"', imports):
+        served = site.root / "data_docs" / data_docs_assets.CDN[url].site_path
+        digest = base64.b64encode(hashlib.sha384(served.read_bytes()).digest()).decode()
+        assert f"sha384-{digest}" == sri, url
+        checked += 1
+    assert checked == 2  # popper.js and bootstrap's script
+    pinned = json.loads((data_docs_assets.PACKAGE_DIR / "package.json").read_text())
+    for url, asset in data_docs_assets.CDN.items():
+        assert pinned["dependencies"][asset.package] == asset.version, asset
+        named = re.search(r"[@/-](\d+(?:\.\d+)*)(?=/|$|\.min)", url.split("//", 1)[1])
+        assert named, url
+        if named.group(1) == "1.19.0":  # the same filter-control styles (docs/decisions.md)
+            assert asset.package == "bootstrap-table" and asset.version == "1.19.1"
+        else:
+            assert asset.version.startswith(named.group(1)), url
+
+
+def test_should_stop_before_building_without_the_installed_assets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data_docs_assets, "PACKAGE_DIR", tmp_path / "assets")
+    with pytest.raises(data_docs_assets.AssetsMissing, match="make data-docs-assets"):
+        data_docs.build_data_docs(tmp_path / "output")
+    assert not (tmp_path / "output").exists()
+
+
+def test_should_refuse_a_page_that_would_load_from_the_internet() -> None:
+    page = (
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js"'
+        ' integrity="sha384-x" crossorigin="anonymous"></script>'
+        '<link rel="shortcut icon" href="../static/images/favicon.ico"/>'
+        '<a href="https://greatexpectations.io">a link is only followed when clicked</a>'
+    )
+    local = data_docs_assets.localize(page, 2)
+    assert '<script src="../../static/vendor/jquery-3.7.1/dist/jquery.min.js">' in local
+    assert '"../../static/vendor/popper.js-1.12.9/dist/umd/popper.min.js"></script>' in local
+    assert 'href="../../static/images/favicon.ico"' in local
+    with pytest.raises(data_docs_assets.RemoteAsset, match="https://cdn.example/x.js"):
+        data_docs_assets.localize(page + '<script src="https://cdn.example/x.js"></script>', 0)
+    with pytest.raises(data_docs_assets.RemoteAsset, match="//fonts.example/f.woff"):
+        data_docs_assets.localize("<style>a { background: url(//fonts.example/f.woff) }</style>", 0)
+
+
+def test_should_read_the_title_back_from_the_run_name() -> None:
+    run = data_docs.run_name("341600", "2018-06", SID)
+    assert data_docs.validation_title(run, "submission.households") == (
+        "341600 亳州市 2018-06 · households"
+    )
+    assert data_docs.validation_title("manual", "submission.experts") == "manual · experts"
