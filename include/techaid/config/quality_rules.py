@@ -20,7 +20,7 @@ from techaid.config import ConfigError
 Bound = float | int | Literal["program.start_year", "program.end_year"]
 CheckKind = Literal[
     "not_null", "not_before", "in_month", "regex", "county", "county_prefix", "known_village",
-    "prefix_agrees",
+    "prefix_agrees", "recent_year",
 ]  # fmt: skip
 
 

@@ -83,6 +83,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                                       "value": "2018-01-01", "detail": "2018-02-01"},
     "dq.activity_outside_month": {"sheet": "activities", "row": 8, "column": "held_on",
                                   "value": "2018-07-02", "detail": "2018-06-01至2018-06-30"},
+    "dq.evaluation_year": {"sheet": "evaluations", "row": 3, "column": "year", "value": 2016,
+                           "detail": "2017至2018"},
     "dq.phone": {"sheet": "experts", "row": 4, "column": "phone", "value": "0556-5551234"},
     "dq.county_missing": {"sheet": "counties", "value": "340828", "detail": "岳西县"},
     "dq.county_repeated": {"sheet": "counties", "row": 3, "column": "county_code",

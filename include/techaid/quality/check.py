@@ -33,6 +33,8 @@ def suite_parameters(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
     return {
         suites.MONTH_START: first_day(ctx.period),
         suites.MONTH_END: last_day(ctx.period),
+        suites.FILE_YEAR: first_day(ctx.period).year,
+        suites.YEAR_BEFORE: first_day(ctx.period).year - 1,
         suites.CITY_COUNTIES: sorted(accepted),
         suites.FILE_TOWNSHIPS: sorted(townships),
         suites.REGISTER_VILLAGES: ctx.city_register_villages,

@@ -36,8 +36,8 @@ CONTEXT_RULE_SHEETS: dict[str, tuple[str, ...]] = {
     "dq.county_quarantined": ("counties",),
     "dq.code_recoded": ("counties", "townships", "villages", "experts", "organizations",
                         "agreements", "activities"),
-    "dq.unknown_expert": ("agreements", "activities"),
-    "dq.unknown_organization": ("agreements",),
+    "dq.unknown_expert": ("agreements", "activities", "evaluations"),
+    "dq.unknown_organization": ("agreements", "evaluations"),
     "dq.household_unregistered": ("households", "agreements"),
     "dq.stations_disagree": ("counties",),
     "dq.covered_without_support": ("villages",),
@@ -263,23 +263,27 @@ def recoded_codes(
 
 
 def unknown_references(parsed: ParsedFile) -> list[Finding]:
-    """Agreements and activities must name experts and organizations listed in the file."""
+    """Agreements, activities and evaluations must name experts and organizations listed in the
+    file (an evaluation of an unknown subject could never be ranked, nor its mistake found)."""
     experts, orgs = _frame(parsed, "experts"), _frame(parsed, "organizations")
     expert_ids = set() if experts is None else set(_str(experts["expert_id"]).dropna())
     org_ids = set() if orgs is None else set(_str(orgs["org_id"]).dropna())
     out = []
-    agreements = _frame(parsed, "agreements")
-    if agreements is not None:
+    for sheet, kind, column in (
+        ("agreements", "helper_kind", "helper_id"),
+        ("evaluations", "subject_kind", "subject_id"),
+    ):
+        frame = _frame(parsed, sheet)
+        if frame is None:
+            continue
         for which, known, rule in (
             ("expert", expert_ids, "dq.unknown_expert"),
             ("organization", org_ids, "dq.unknown_organization"),
         ):
-            rows = agreements[_eq(agreements["helper_kind"], which)]
-            bad = rows[_not_in(rows["helper_id"], known)]
-            for row, value in zip(bad[ROW], bad["helper_id"], strict=True):
-                out.append(
-                    finding(rule, sheet="agreements", row=int(row), column="helper_id", value=value)
-                )
+            rows = frame[_eq(frame[kind], which)]
+            bad = rows[_not_in(rows[column], known)]
+            for row, value in zip(bad[ROW], bad[column], strict=True):
+                out.append(finding(rule, sheet=sheet, row=int(row), column=column, value=value))
     activities = _frame(parsed, "activities")
     if activities is not None and "expert_ids" in activities.columns:
         for row, ids in zip(activities[ROW], activities["expert_ids"], strict=True):

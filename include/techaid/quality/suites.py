@@ -34,6 +34,7 @@ CITY_COUNTIES = "city_counties"  # county codes accepted for the city in the mon
 FILE_TOWNSHIPS = "file_townships"  # township codes of this file under the city's counties
 REGISTER_VILLAGES = "register_villages"  # the register's villages of the city
 COUNTY_ALIASES = "county_aliases"  # accepted county code -> the code valid in the month
+FILE_YEAR, YEAR_BEFORE = "file_year", "year_before"  # the file's year and the one before it
 
 
 def _param(name: str) -> dict[str, str]:
@@ -76,6 +77,13 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
                 ex.ExpectColumnValuesToBeBetween(
                     column=chk.column, min_value=_param(MONTH_START),
                     max_value=_param(MONTH_END), notes=note, **common,
+                )
+            ]  # fmt: skip
+        case "recent_year":
+            return [
+                ex.ExpectColumnValuesToBeBetween(
+                    column=chk.column, min_value=_param(YEAR_BEFORE),
+                    max_value=_param(FILE_YEAR), notes=note, **common,
                 )
             ]  # fmt: skip
         case "regex":
