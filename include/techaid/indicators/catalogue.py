@@ -181,8 +181,8 @@ class Indicator(_Strict):
     value: ValueDef
     target: Target | None = None
     trajectory: Trajectory = Trajectory()
-    key: bool | None = None
-    weight: float = Field(1.0, ge=0)
+    key: bool  # stated in every entry: no default decides what ranks a county
+    weight: float = Field(ge=0, allow_inf_nan=False)
     baseline: PerLevel | float = 0.0
 
     @model_validator(mode="after")
@@ -195,8 +195,13 @@ class Indicator(_Strict):
         first = "city" if self.value.shape == "reporting_rate" else "county"
         if self.level != first:
             raise ValueError(f"shape {self.value.shape} is first computed at the {first} level")
-        if self.key and self.county_target_defined is False:
-            raise ValueError("a key indicator needs a county-level target")
+        if self.key:
+            if not self.county_target_defined and not self.county_allocation:
+                raise ValueError("a key indicator needs a county-level target (or allocation)")
+            if self.weight <= 0:
+                raise ValueError("a key indicator needs a weight above 0")
+        elif self.weight != 0:
+            raise ValueError("only key indicators are scored: give weight 0 or key: true")
         return self
 
     # -- derived
@@ -216,8 +221,18 @@ class Indicator(_Strict):
         return self.target.allocated or self.target.at("county") is not None
 
     @property
+    def county_allocation(self) -> bool:
+        """County targets come from an allocation, filled or not yet (an empty one scores
+        nothing until it is filled: no county target, no status)."""
+        return (
+            self.level == "county"
+            and self.target is not None
+            and (self.target.allocation is not None)
+        )
+
+    @property
     def is_key(self) -> bool:
-        return self.county_target_defined if self.key is None else self.key
+        return self.key
 
     def baseline_at(self, level: str) -> float:
         if isinstance(self.baseline, PerLevel):

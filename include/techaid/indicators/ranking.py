@@ -1,7 +1,8 @@
 """The monthly county ranking: every county ranked every month, furthest behind first.
 
-score = sum over key indicators of weight x max(0, expected - value) / expected; a county without
-any accepted data counts as 0 on them (the furthest behind). A county is lagging when it is
+score = sum over key indicators of weight x max(0, expected - value) / expected, key and weight
+as the catalogue states them; a county without any accepted data counts as 0 on them (the
+furthest behind). A county is lagging when it is
 lagging or critical on any key indicator, or its city's submission for the month is missing or was
 rejected. Ranks break ties by county code, so the order, and each county's movement since last
 month (followed across recodes by series code), is always defined.

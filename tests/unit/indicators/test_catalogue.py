@@ -55,14 +55,43 @@ def test_the_shipped_catalogue_has_every_indicator_of_the_spec() -> None:
     assert (cat.status.trend_months, cat.status.min_points) == (6, 3)
 
 
-def test_key_defaults_to_having_a_county_target() -> None:
+def test_key_and_weight_are_stated_in_the_catalogue() -> None:
     cat = catalogue()
     key = {i.code for i in cat.key_indicators()}
+    # Every indicator with a county-level target, federations included (its county targets come
+    # from an allocation, scored once filled); weight 1 each.
     assert "village_coverage" in key and "county_station" in key and "household_skills" in key
-    # Province-only targets, monitored ones, the city-level rate and an unfilled allocation:
-    assert not key & {"associations", "experts_engaged", "youth_participation", "reporting_rate",
-                      "federations"}  # fmt: skip
-    assert all(i.weight == 1 for i in cat)
+    assert "federations" in key and len(key) == 17
+    assert {i.weight for i in cat if i.code in key} == {1}
+    # Province-only targets, monitored ones and the city-level rate: not key, weight 0.
+    others = {"associations", "experts_engaged", "agreements_active", "youth_participation",
+              "pairing_funds", "reporting_rate"}  # fmt: skip
+    assert not key & others and {cat[c].weight for c in others} == {0}
+
+
+def test_key_and_weight_have_no_default(tmp_path: Path) -> None:
+    block = "numerator: {service_covered: true}\n    target: {all: 1.0}\n"
+    err = _bad(tmp_path, block + "    key: true\n", block)
+    assert err.key == "indicators.village_coverage.key"
+    err = _bad(tmp_path, block + "    key: true\n    weight: 1\n", block + "    key: true\n")
+    assert err.key == "indicators.village_coverage.weight"
+
+
+def test_a_key_indicator_needs_a_county_target_and_a_weight(tmp_path: Path) -> None:
+    province_only = "target: {province: 350}\n    key: false\n"
+    err = _bad(tmp_path, province_only, "target: {province: 350}\n    key: true\n")
+    assert err.key == "indicators.associations" and "county-level target" in err.problem
+    weighted = "numerator: {service_covered: true}\n    target: {all: 1.0}\n    key: true\n"
+    err = _bad(tmp_path, weighted + "    weight: 1\n", weighted + "    weight: 0\n")
+    assert err.key == "indicators.village_coverage" and "weight above 0" in err.problem
+    err = _bad(tmp_path, weighted + "    weight: 1\n", weighted + "    weight: -1\n")
+    assert err.key == "indicators.village_coverage.weight"
+
+
+def test_a_weight_outside_the_score_is_refused(tmp_path: Path) -> None:
+    err = _bad(tmp_path, "target: {province: 350}\n    key: false\n    weight: 0\n",
+               "target: {province: 350}\n    key: false\n    weight: 2\n")  # fmt: skip
+    assert err.key == "indicators.associations" and "weight 0" in err.problem
 
 
 def _bad(tmp_path: Path, old: str, new: str) -> ConfigError:
@@ -154,6 +183,8 @@ NEW_INDICATOR = """
       population: register_villages
       numerator: {business_entities: {gte: 2}}
     target: {all: 1.0}
+    key: true
+    weight: 1
 
   reporting_rate:"""
 
