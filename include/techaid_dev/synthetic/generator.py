@@ -18,12 +18,15 @@ import contextlib
 import datetime as dt
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from techaid import config
+from techaid.config import ProgramSettings
+from techaid.config.hierarchy import Hierarchy
 from techaid.periods import deadline_day, parse_period, period_range
 from techaid_dev.synthetic import messy as planting
 from techaid_dev.synthetic import names, repairs, rows
@@ -43,7 +46,7 @@ from techaid_dev.synthetic.world import (
     late_cities,
     program_periods,
 )
-from techaid_dev.synthetic.writers import Layout, set_received, write_file
+from techaid_dev.synthetic.writers import Format, Layout, set_received, write_file
 
 AUTO_ZIP_ROWS = 50_000  # above this many rows in a sheet, "auto" writes a zip of CSVs
 FORMATS = ("auto", "xlsx", "zip")
@@ -99,7 +102,15 @@ def generate(
     return manifest
 
 
-def _checked(start, end, scale, fmt, cities, h, prog) -> list[str]:
+def _checked(
+    start: str,
+    end: str,
+    scale: float,
+    fmt: str,
+    cities: list[str] | None,
+    h: Hierarchy,
+    prog: ProgramSettings,
+) -> list[str]:
     """The selected cities in hierarchy order, after checking every argument."""
     for p in (start, end):
         parse_period(p)
@@ -133,12 +144,12 @@ class _Written:
 class _Run:
     landing: Path
     ctx: Context
-    h: Any
-    prog: Any
+    h: Hierarchy
+    prog: ProgramSettings
     manifest: Manifest
     plan: planting.Plan | None
 
-    def month(self, i: int, world: CityWorld, period: str, fmt: str) -> _Written:
+    def month(self, i: int, world: CityWorld, period: str, fmt: Format) -> _Written:
         """Write the city's file for the month (messy if planned) and record it."""
         seed, city = self.ctx.seed, world.city_code
         view = MonthView.of(self.ctx, self.h, world, period)
@@ -225,11 +236,13 @@ class _Run:
 # ----------------------------------------------------------------------------- choices per file
 
 
-def _format(fmt: str, is_messy: bool, rows: int, k: int) -> str:
+def _format(fmt: str, is_messy: bool, rows: int, k: int) -> Format:
     """Explicit formats win; "auto" zips big files, and in messy mode alternates containers
     month by month so both a workbook and a zip carry their own quirks."""
-    if fmt != "auto":
-        return fmt
+    if fmt == "xlsx":
+        return "xlsx"
+    if fmt == "zip":
+        return "zip"
     if rows > AUTO_ZIP_ROWS:
         return "zip"
     return "zip" if is_messy and k % 2 == 1 else "xlsx"
@@ -241,7 +254,7 @@ def _largest_sheet(world: CityWorld) -> int:
 
 
 def received(
-    seed: int, city: str, period: str, late: list[str], prog
+    seed: int, city: str, period: str, late: list[str], prog: ProgramSettings
 ) -> tuple[dt.datetime, dt.date, bool]:
     """When the office sent the month: 0-4 days before the deadline day in office hours, or 1-6
     days after it for a late month of a late city. Returns (local time, deadline day, late)."""
@@ -256,7 +269,7 @@ def received(
     return dt.datetime.combine(day, t, ZoneInfo(prog.program.timezone)), deadline, is_late_file
 
 
-def _folder(seed: int, h, city: str, period: str) -> str:
+def _folder(seed: int, h: Hierarchy, city: str, period: str) -> str:
     """Offices upload where they like: a folder per city, some with a folder per year."""
     slug = re.sub(r"[^a-z0-9]+", "-", h.by_code[city].name_en.lower()).strip("-")
     return f"{slug}/{period[:4]}" if stable_int(seed, "folders", city) % 2 else slug
@@ -275,7 +288,7 @@ def _ordered(tables: dict[str, Table]) -> list[Table]:
     return [tables[s] for s in order if s in tables]
 
 
-def _ids_of(world: CityWorld):
+def _ids_of(world: CityWorld) -> Callable[[], set[str]]:
     """The city's register numbers, built once and only if a planter asks."""
     cache: list[set[str]] = []
 
@@ -287,7 +300,17 @@ def _ids_of(world: CityWorld):
     return ids
 
 
-def _entry(rel, city, period, fmt, kind, when, deadline, late, tables) -> SubmissionFile:
+def _entry(
+    rel: str,
+    city: str,
+    period: str,
+    fmt: str,
+    kind: str,
+    when: dt.datetime,
+    deadline: dt.date,
+    late: bool,
+    tables: dict[str, Table] | None,
+) -> SubmissionFile:
     return SubmissionFile(
         file=rel, city_code=city, period=period, format=fmt, kind=kind,
         received_at=when.astimezone(dt.UTC).isoformat(), received_local=when.isoformat(),
@@ -296,7 +319,7 @@ def _entry(rel, city, period, fmt, kind, when, deadline, late, tables) -> Submis
     )  # fmt: skip
 
 
-def _lagging_section(worlds) -> list[dict]:
+def _lagging_section(worlds: Iterable[CityWorld]) -> list[dict[str, Any]]:
     out = []
     for world in worlds:
         for cw in world.counties:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from techaid import config
+from techaid.config.hierarchy import Hierarchy
 from techaid_dev.synthetic.manifest import Case
 from techaid_dev.synthetic.tables import MonthView, Table
 from techaid_dev.synthetic.writers import Layout
@@ -55,7 +56,7 @@ class FileCtx:
     tables: dict[str, Table]
     layout: Layout
     view: MonthView
-    hierarchy: Any
+    hierarchy: Hierarchy
     r: np.random.Generator
     register_ids: Callable[[], set[str]]
     used_rows: set[tuple[str, int]] = field(default_factory=set)  # rows taken whole
@@ -109,7 +110,7 @@ class FileCtx:
         return total < q.min_sheet_rows or self.errors[sheet] + errors <= 0.75 * q.max_share * total
 
     def cell(
-        self, case: str, expected: str, sheet: str, i: int, column: str, value: Any, **kw
+        self, case: str, expected: str, sheet: str, i: int, column: str, value: Any, **kw: Any
     ) -> Pending:
         self.tables[sheet].set(i, column, value)
         return Pending(case, expected, sheet, "cell", i, column, value, **kw)
@@ -139,7 +140,7 @@ class Plan:
     """Which file each case goes to: round-robin over the files whose container can hold it,
     passed on to the next such file when a file has no suitable cell."""
 
-    def __init__(self, formats: list[str], specs: tuple[Spec, ...]):
+    def __init__(self, formats: Sequence[str], specs: tuple[Spec, ...]) -> None:
         self.formats = formats
         self.queue: dict[int, list[Spec]] = {i: [] for i in range(len(formats))}
         self.skipped: list[str] = []
@@ -181,15 +182,15 @@ def resolve(p: Pending, tables: dict[str, Table], layout: Layout, file: str) -> 
     t = tables.get(p.sheet) if p.sheet else None
     row = col = None
     if t is not None:
-        if p.where == "cell":
-            row = t.row_number(p.index)
-            col = t.col_index(p.column)
-        elif p.where == "header":
+        if p.where == "header":
             row, col = t.header_row, (t.col_index(p.column) if p.column else None)
         elif p.where == "title":
+            assert p.index is not None, f"a title case names its row: {p.case}"
             row, col = p.index + 1, 1
-        elif p.where == "footer":
-            row, col = t.footer_row_number(p.index), t.col_index(p.column)
+        elif p.where in ("cell", "footer"):
+            assert p.index is not None and p.column is not None, f"no cell named: {p.case}"
+            row = t.row_number(p.index) if p.where == "cell" else t.footer_row_number(p.index)
+            col = t.col_index(p.column)
     return Case(
         file=file, case=p.case, expected=p.expected, sheet=p.sheet,
         location=layout.location(p.sheet) if p.sheet else None, row=row, column=p.column,

@@ -16,13 +16,17 @@ import numpy as np
 import pandas as pd
 
 from techaid import config
+from techaid.config import ProgramSettings
+from techaid.config.hierarchy import Hierarchy
 from techaid.periods import first_day, last_day
 from techaid_dev.synthetic.manifest import Manifest, RegisterFile
 from techaid_dev.synthetic.world import CityWorld, code_on
 from techaid_dev.synthetic.writers import set_received, write_csv
 
 
-def register_dates(h, prog, cities: list[str], end: str) -> list[tuple[dt.date, str]]:
+def register_dates(
+    h: Hierarchy, prog: ProgramSettings, cities: list[str], end: str
+) -> list[tuple[dt.date, str]]:
     """The first register at the program start, and a new one whenever a county of the chosen
     cities is recoded within the generated range (its villages change prefix)."""
     start = first_day(prog.program.start)
@@ -34,7 +38,9 @@ def register_dates(h, prog, cities: list[str], end: str) -> list[tuple[dt.date, 
     return sorted(dates.items())
 
 
-def register_frames(worlds: list[CityWorld], h, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def register_frames(
+    worlds: list[CityWorld], h: Hierarchy, day: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Poor villages and households of the cities' counties, coded as valid on ``day``."""
     vrows, hframes = [], []
     for world in worlds:
@@ -59,7 +65,12 @@ def register_frames(worlds: list[CityWorld], h, day: dt.date) -> tuple[pd.DataFr
 
 
 def write_registers(
-    landing: Path, manifest: Manifest, worlds: list[CityWorld], h, prog, end: str
+    landing: Path,
+    manifest: Manifest,
+    worlds: list[CityWorld],
+    h: Hierarchy,
+    prog: ProgramSettings,
+    end: str,
 ) -> None:
     """Every register the generated months need, received at 09:00 on its date."""
     tz = ZoneInfo(prog.program.timezone)

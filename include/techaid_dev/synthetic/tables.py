@@ -10,17 +10,30 @@ Values are clean here; ``messy`` changes cells afterwards and the writers render
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from techaid import config
+from techaid.config.hierarchy import Hierarchy
 from techaid.periods import first_day, last_day, parse_period
 from techaid_dev.synthetic import names
 from techaid_dev.synthetic.rng import rng
-from techaid_dev.synthetic.world import CityWorld, Context, CountyWorld, county_code_in
+from techaid_dev.synthetic.world import (
+    Agreement,
+    CityWorld,
+    Context,
+    CountyWorld,
+    Expert,
+    Org,
+    county_code_in,
+)
+
+# What a month lists: an entity of the world appears from its month on, in its county.
+_Listed = TypeVar("_Listed", Expert, Org, Agreement)
 
 ACTIVITY_KINDS = ("training", "field_guidance", "remote_guidance", "science_event")
 ACTIVITY_P = (0.35, 0.3, 0.15, 0.2)
@@ -118,7 +131,7 @@ class MonthView:
     counties: list[tuple[CountyWorld, str]]  # (county, code valid in the month)
 
     @classmethod
-    def of(cls, ctx: Context, hierarchy, world: CityWorld, period: str) -> MonthView:
+    def of(cls, ctx: Context, hierarchy: Hierarchy, world: CityWorld, period: str) -> MonthView:
         active = []
         for cw in world.counties:
             code = county_code_in(hierarchy, cw, period)
@@ -151,7 +164,7 @@ def month_tables(view: MonthView, prepared_by: str, prepared_on: dt.date) -> dic
     return tables
 
 
-def _present(items, m: int, view: MonthView) -> list:
+def _present(items: Iterable[_Listed], m: int, view: MonthView) -> list[_Listed]:
     return [x for x in items if x.month <= m and view.has(x.county)]
 
 
@@ -268,7 +281,7 @@ def organizations_table(view: MonthView) -> Table:
     return sheet_table("organizations", rows)
 
 
-def agreement_status(a, m: int, period: str) -> str:
+def agreement_status(a: Agreement, m: int, period: str) -> str:
     if a.terminated_month <= m:
         return "terminated"
     return "completed" if a.end < last_day(period) else "active"
@@ -279,11 +292,10 @@ def agreements_table(view: MonthView) -> Table:
     counties = {cw.series: cw for cw, _ in view.counties}
     for a in _present(view.world.agreements, view.m, view):
         code = view.code_of(a.county)
-        target = (
-            code + counties[a.county].villages[a.target].suffix
-            if a.target_kind == "village"
-            else a.target
-        )
+        target = a.target
+        if a.target_kind == "village":
+            assert isinstance(a.target, int), "a village target is the village's index"
+            target = code + counties[a.county].villages[a.target].suffix
         rows.append([
             a.id, enum_zh("helper_kind", a.helper_kind), a.helper.id,
             enum_zh("target_kind", a.target_kind), target, a.signed, a.start, a.end, *a.texts,

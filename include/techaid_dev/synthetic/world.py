@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
+from techaid.config import ProgramSettings
+from techaid.config.hierarchy import Hierarchy, Unit
 from techaid.periods import add_months, first_day, last_day, months_between, period_range
 from techaid_dev.synthetic import names
 from techaid_dev.synthetic.rng import rng, stable_int
@@ -136,8 +139,9 @@ class Households:
     projects: tuple[np.ndarray, ...]  # month each income project is joined
 
     def counts(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        tech = sum((t <= m).astype(np.int64) for t in self.techniques)
-        proj = sum((p <= m).astype(np.int64) for p in self.projects)
+        zero = np.zeros(len(self.village), dtype=np.int64)
+        tech = sum(((t <= m).astype(np.int64) for t in self.techniques), zero)
+        proj = sum(((p <= m).astype(np.int64) for p in self.projects), zero)
         return tech, proj
 
 
@@ -246,7 +250,7 @@ class Context:
 # ----------------------------------------------------------------------------- plans
 
 
-def lagging_plan(seed: int, hierarchy, program_periods: list[str]) -> dict[str, str]:
+def lagging_plan(seed: int, hierarchy: Hierarchy, program_periods: list[str]) -> dict[str, str]:
     """County series code -> lag kind: one county in each city of three or more counties.
 
     Chosen over the whole hierarchy and the program period, never over the cities or months
@@ -268,7 +272,7 @@ def lagging_plan(seed: int, hierarchy, program_periods: list[str]) -> dict[str, 
     return {c: kinds[(offset + i) % len(kinds)] for i, c in enumerate(sorted(chosen))}
 
 
-def late_cities(seed: int, hierarchy) -> list[str]:
+def late_cities(seed: int, hierarchy: Hierarchy) -> list[str]:
     """Two cities that send some months late by design (about one month in three)."""
     return sorted(hierarchy.city_codes(), key=lambda c: stable_int(seed, "late", c))[:2]
 
@@ -281,7 +285,7 @@ def is_late(seed: int, city: str, period: str, late: list[str]) -> bool:
 
 
 def build_city(
-    ctx: Context, hierarchy, city: str, periods: list[str], lag: dict[str, str]
+    ctx: Context, hierarchy: Hierarchy, city: str, periods: list[str], lag: dict[str, str]
 ) -> CityWorld:
     """Every county of the city valid in the program or any of ``periods`` (so ids never depend
     on the months asked for); ids assigned city-wide in the order the entities appear (offices
@@ -329,13 +333,19 @@ def _curves(r: np.random.Generator, months: int, lag_kind: str | None) -> dict[s
     return curves
 
 
-def _random_months(r: np.random.Generator, months: int, n: int | None = None):
+@overload
+def _random_months(r: np.random.Generator, months: int) -> int: ...
+@overload
+def _random_months(r: np.random.Generator, months: int, n: int) -> np.ndarray: ...
+def _random_months(r: np.random.Generator, months: int, n: int | None = None) -> int | np.ndarray:
     """Months spread over twice the program: about half land inside it."""
+    if n is None:
+        return int(r.integers(0, 2 * months))
     return r.integers(0, 2 * months, n)
 
 
 def build_county(
-    ctx: Context, series: str, lineage: list[str], base_code: str, unit, lag_kind: str | None
+    ctx: Context, series: str, lineage: list[str], base_code: str, unit: Unit, lag_kind: str | None
 ) -> CountyWorld:
     r = rng(ctx.seed, "county", series)
     M, scale = ctx.months, ctx.scale
@@ -646,17 +656,17 @@ def _agreements(r: np.random.Generator, ctx: Context, cw: CountyWorld) -> None:
 # ----------------------------------------------------------------------------- month views
 
 
-def county_code_in(hierarchy, cw: CountyWorld, period: str) -> str | None:
+def county_code_in(hierarchy: Hierarchy, cw: CountyWorld, period: str) -> str | None:
     """The code of the county valid on the period's last day (None: the county does not exist)."""
     return code_on(hierarchy, cw, last_day(period))
 
 
-def code_on(hierarchy, cw: CountyWorld, day: dt.date) -> str | None:
+def code_on(hierarchy: Hierarchy, cw: CountyWorld, day: dt.date) -> str | None:
     for code in reversed(cw.lineage):
         if hierarchy.counties_by_code[code].valid_on(day):
             return code
     return None
 
 
-def program_periods(program) -> list[str]:
+def program_periods(program: ProgramSettings) -> list[str]:
     return period_range(program.program.start, program.program.end)
