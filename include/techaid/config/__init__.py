@@ -104,12 +104,37 @@ class Delivery(Strict):
         return v
 
 
+class Notices(Strict):
+    """What the daily run sends around a month's deadline day (calendar days, program time
+    zone), and how long it waits for a monthly run before alerting the data engineers."""
+
+    reminder_days_before: tuple[int, ...] = (3, 1)
+    overdue_days_after: tuple[int, ...] = (1, 3, 7)
+    copy_team_days_after: tuple[int, ...] = (7,)  # overdue notices that also copy the team
+    monthly_run_grace_days: int = Field(2, ge=0, le=60)
+
+    @field_validator("reminder_days_before", "overdue_days_after", "copy_team_days_after")
+    @classmethod
+    def _days(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(v)) != len(v) or any(not 1 <= d <= 60 for d in v):
+            raise ValueError("must be distinct whole days between 1 and 60")
+        return v
+
+    @model_validator(mode="after")
+    def _copies_are_overdue_days(self) -> Notices:
+        extra = sorted(set(self.copy_team_days_after) - set(self.overdue_days_after))
+        if extra:
+            raise ValueError(f"copy_team_days_after {extra} must also be overdue_days_after")
+        return self
+
+
 class ProgramSettings(Strict):
     program: ProgramPeriod
     deadline: Deadline = Deadline()
     limits: Limits = Limits()
     quarantine: Quarantine = Quarantine()
     delivery: Delivery = Delivery()
+    notices: Notices = Notices()
 
 
 # ---------------------------------------------------------------- sheet schema
