@@ -93,7 +93,8 @@ class TitledSiteIndexPageRenderer(SiteIndexPageRenderer):
             )
             href = html.escape(str(link.get("filepath") or ""), quote=True)
             row["title"] = (
-                f'<a class="ge-validation-title" href="{href}" style="white-space: nowrap">'
+                f'<a class="ge-validation-title" href="{href}" style="white-space: nowrap"'
+                ' onclick="event.stopPropagation()">'  # the row's own click navigates too
                 f"{html.escape(title)}</a>"
             )
             row["_title_sort"] = title
