@@ -14,8 +14,13 @@ refuse, quarantine rows or accept) → `load` (atomically replace the city's cur
 `rollup` (indicators county → city → province against the targets, status, forecast and the
 lagging-county ranking, for the month and every month a correction or new register changed) →
 `publish_quality` (feedback workbooks for refused or partly quarantined versions, the Data Docs
-site, SQL checks of the warehouse) → `summarize` (the month's table in the log). Corrections and late files for earlier months are taken
-in the same run.
+site, SQL checks of the warehouse) → `summarize` (the month's table in the log); and after
+`publish_quality`: `suggest_pairing` (up to 5 helpers per lagging county, table `shortlist`) →
+`compose_emails` (receipts and feedback for every version decided, a lagging alert to each city
+with lagging counties, the provincial report; recorded once per key in `email_outbox`) →
+`provincial_report` (`<output>/<period>/rollup_<period>.xlsx` and `.html`) → `send_outbox`
+(SMTP over `techaid_smtp`, or `.eml` files in `<output>/outbox/`). Corrections and late files for
+earlier months are taken in the same run.
 
 **Needs:** connection `techaid_warehouse` (SQLAlchemy URL; default: SQLite in `data/`), environment
 `TECHAID_LANDING` (path or fsspec URL) and `TECHAID_OUTPUT`. Loads run in pool
@@ -124,10 +129,47 @@ def monthly_reporting() -> None:
 
         return pipeline.summarize(warehouse_url(), period)
 
+    @task(pool=WAREHOUSE_POOL)
+    def suggest_pairing(period: str) -> int:
+        """Pairing suggestions for the month's lagging counties, published in `shortlist`."""
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.suggest_pairing(warehouse_url(), period)
+
+    @task(pool=WAREHOUSE_POOL, multiple_outputs=False)
+    def compose_emails(period: str, plans: list[dict]) -> dict:
+        """Record receipts, feedback, lagging alerts and the provincial report in the outbox."""
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        run_after = get_current_context()["dag_run"].run_after
+        return pipeline.compose_emails(warehouse_url(), period, plans, run_after)
+
+    @task(multiple_outputs=False)
+    def provincial_report(period: str) -> dict:
+        """Write the rollup workbook and page under `<output>/<period>/`."""
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+
+        return pipeline.provincial_report(warehouse_url(), period)
+
+    @task(multiple_outputs=False)
+    def send_outbox() -> dict:
+        """Deliver pending emails over `techaid_smtp`, or as .eml files without it; never twice."""
+        from techaid import pipeline
+        from techaid_airflow.hooks import warehouse_url
+        from techaid_airflow.mail import smtp_settings
+
+        run_after = get_current_context()["dag_run"].run_after
+        return pipeline.send_outbox(warehouse_url(), smtp_settings(), run_after)
+
     period = prepare()
     plans = discover(period)
     checked = publish_quality(period, plans)
     per_city.expand(plan=plans) >> rollup(period, plans) >> checked >> summarize(period)
+    composed = compose_emails(period, plans)
+    checked >> suggest_pairing(period) >> composed >> provincial_report(period) >> send_outbox()
 
 
 monthly_reporting()

@@ -324,6 +324,54 @@ def rollup(url: str, period: str, plans: list[dict[str, Any]]) -> list[str]:
     return todo
 
 
+# ---------------------------------------------------------------- pairing, emails, report
+
+
+def suggest_pairing(url: str, period: str) -> int:
+    """Pairing suggestions for the month's lagging counties, published in ``shortlist``."""
+    from techaid.recommend import pairing
+
+    found = pairing.publish(wh_engine.make_engine(url), period)
+    log.info("pairing suggestions for %s: %d", period, len(found))
+    return len(found)
+
+
+def compose_emails(
+    url: str, period: str, plans: list[dict[str, Any]], run_after: dt.datetime
+) -> dict[str, Any]:
+    """Record the month's receipts, feedback, lagging alerts and provincial report in the
+    outbox (keys already there are skipped: a re-run records nothing new)."""
+    from techaid.outputs.compose.monthly import compose_month
+
+    touched = {period, *(v["period"] for plan in plans for v in plan["versions"])}
+    engine = wh_engine.make_engine(url)
+    return compose_month(engine, period, touched, paths.output_root(), run_after).summary()
+
+
+def provincial_report(url: str, period: str) -> dict[str, str]:
+    """Write ``<output>/<period>/rollup_<period>.xlsx`` and ``.html``."""
+    from techaid.outputs.report import write_rollup
+
+    files = write_rollup(wh_engine.make_engine(url), period, paths.output_root())
+    log.info("rollup files: %s, %s", files.xlsx, files.html)
+    return {"xlsx": str(files.xlsx), "html": str(files.html)}
+
+
+def send_outbox(url: str, settings: Any, run_after: dt.datetime) -> dict[str, Any]:
+    """Deliver every pending email: over SMTP with ``settings`` (``SmtpSettings``), or as
+    ``.eml`` files under ``<output>/outbox/`` when None. Never resends: see docs/emails.md."""
+    from techaid.outputs.mail import eml, outbox
+
+    report = outbox.deliver(wh_engine.make_engine(url), settings, run_after, eml.outbox_dir())
+    return {
+        "summary": report.summary(),
+        "sent": len(report.sent),
+        "written": len(report.written),
+        "pending": report.pending,
+        "failed": report.failed,
+    }
+
+
 # ---------------------------------------------------------------- summary
 
 
