@@ -65,7 +65,9 @@ def discover(url: str, period: str, landing: str | None = None) -> list[dict[str
     landing_registry.record_landing_files(engine, found)
     registers = load_registers(engine, root, found)
     subs = [f for f in found if f.kind == "submission"]
-    _record_discovery_refusals(engine, [f for f in subs if f.refused])
+    # A register file without a usable date folder or name belongs to no register: refused alone.
+    stray = [f for f in found if f.kind == "register" and f.refused and f.register_date is None]
+    _record_discovery_refusals(engine, [f for f in subs if f.refused] + stray)
     groups = {_info(v).submission_id: v for v in disc.group_versions(subs)}
     reload = versions.record_sightings(engine, [_info(v) for v in groups.values()])
     todo = versions.pending_versions(engine, groups.values()) + [
@@ -266,14 +268,17 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
 
 
 def load_registers(engine: Any, root: str, found: list[Any]) -> list[str]:
-    """Load each new or changed register date (both files); a bad register is refused whole and
-    the previous one stays in force. Returns the dates of the registers accepted, whose months
+    """Check and load each new or changed register date (both files). A bad register is refused
+    whole, with every reason recorded like a refused submission's, and the previous register
+    stays in force; the run goes on. Returns the dates of the registers accepted, whose months
     must be recomputed."""
     seen = wh_register.recorded_registers(engine)
     accepted = []
     for upload in register.uploads_by_date(found):
         if seen.get(upload.register_date) == (upload.shas["villages"], upload.shas["households"]):
             continue
+        if not upload.missing and not versions.pending_versions(engine, [_register_info(upload)]):
+            continue  # this content was refused before: its reasons are on record
         if load_register(engine, root, upload) == "accepted":
             accepted.append(upload.register_date.isoformat())
     return accepted
@@ -281,24 +286,49 @@ def load_registers(engine: Any, root: str, found: list[Any]) -> list[str]:
 
 def load_register(engine: Any, root: str, upload: register.RegisterUpload) -> str:
     """Read, check and load one dated register; returns its status."""
-    missing = [n for n in register.NAMES if n not in upload.files]
-    if missing:
-        log.warning("register %s: waiting for %s", upload.register_date, ", ".join(missing))
+    from techaid.quality import register_checks
+
+    if upload.missing:
+        log.warning("register %s: waiting for %s", upload.register_date, ", ".join(upload.missing))
         return "incomplete"
-    frames, problem = register.read_register(root, upload)
-    status = "rejected" if problem else "accepted"
-    message = f"{problem.rule}: {problem.message}" if problem else None
+    read = register.read_register(root, upload)
+    findings = [*read.findings, *register_checks.check_register(upload.register_date, read.frames)]
+    if not register_checks.refuses(findings):
+        frames = {n: f.drop(columns=["row_number"]) for n, f in read.frames.items()}
+        wh_register.load_register(
+            engine, upload.register_date, frames.get("villages"), frames.get("households"),
+            upload.shas, "accepted",
+        )  # fmt: skip
+        for f in findings:
+            log.warning("register %s: %s", upload.register_date, f.message)
+        log.info("register %s: accepted", upload.register_date)
+        return "accepted"
+    in_force = wh_register.in_force_on(engine, upload.register_date)
+    refusal = register_checks.refusal(upload.folder, findings, in_force)
     wh_register.load_register(
-        engine,
-        upload.register_date,
-        frames.get("villages"),
-        frames.get("households"),
-        upload.shas,
-        status,
-        message,
+        engine, upload.register_date, None, None, upload.shas, "rejected", refusal.message
     )
-    log.info("register %s: %s %s", upload.register_date, status, message or "")
-    return status
+    decision = flow.Decision(flow.REJECTED, findings, {}, _rows_with_errors(findings))
+    versions.record_outcome(engine, _register_info(upload), decision, refusal, read.repairs)
+    log.warning("register %s: %s", upload.register_date, refusal.message)
+    return "rejected"
+
+
+def _register_info(upload: register.RegisterUpload) -> versions.VersionInfo:
+    """A register's ``submission`` row: no city nor period, one version per content of the pair."""
+    sha = upload.sha256
+    return versions.VersionInfo(
+        versions.submission_id(None, None, sha), None, None, upload.folder, upload.path, sha,
+        upload.received_at, upload.size,
+    )  # fmt: skip
+
+
+def _rows_with_errors(findings: list[Finding]) -> dict[str, set[int]]:
+    rows: dict[str, set[int]] = {}
+    for f in findings:
+        if f.severity == "error" and f.sheet and f.row is not None:
+            rows.setdefault(f.sheet, set()).add(f.row)
+    return rows
 
 
 # ---------------------------------------------------------------- indicators

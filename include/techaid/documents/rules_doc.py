@@ -21,12 +21,20 @@ from techaid import config, paths
 from techaid.documents import generated as generated_docs
 from techaid.findings import finding
 from techaid.quality.context_checks import CONTEXT_RULE_SHEETS
+from techaid.quality.register_checks import FILE_NAMES, REGISTER_RULE_SHEETS
 from techaid.quality.suites import suite_name, suite_path
 
 DEFAULT_PATH = paths.DOCS_DIR / "rules.md"
 
 # Rules applied outside intake, the suites and the context checks: (sheets, checked by).
-APPLIED_BY = {"file.quarantine_threshold": ("(any)", "`techaid.quality.flow.decide`")}
+APPLIED_BY = {
+    "file.quarantine_threshold": ("(any)", "`techaid.quality.flow.decide`"),
+    **{
+        code: (", ".join(f"register {FILE_NAMES[s]}" for s in sheets),
+               "`techaid.quality.register_checks`")
+        for code, sheets in REGISTER_RULE_SHEETS.items()
+    },
+}  # fmt: skip
 
 SEVERITY_ZH = {"fatal": "fatal 退回整个文件", "error": "error 该行隔离", "warning": "warning 提示"}
 
@@ -111,6 +119,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 "previous": 150, "previous_period": "2018-05"},
     "dq.id_in_other_city": {"sheet": "experts", "row": 7, "column": "expert_id",
                             "value": "E0123", "detail": "宿州市"},
+    "register.refused": {"value": "register/2018-06-01", "detail": 3,
+                         "kept": "继续使用 2017-01-01 的名册"},
+    "register.duplicate_key": {"sheet": "households", "row": 30, "column": "household_id",
+                               "value": "340825101201000011", "detail": "57",
+                               "file": "households.csv", "key_zh": "户编号"},
+    "register.county_invalid": {"sheet": "villages", "row": 12, "column": "county_code",
+                                "value": "340824", "date": "2018-08-01", "file": "villages.csv",
+                                "detail": "该代码已于 2018-07-31 停用，应为 340882"},
+    "register.prefix_mismatch": {"sheet": "villages", "row": 12, "column": "village_code",
+                                 "value": "340826102203", "detail": "340825", "digits": 6,
+                                 "code_zh": "村代码", "parent_zh": "县代码",
+                                 "file": "villages.csv"},
+    "register.village_unknown": {"sheet": "households", "row": 30, "column": "village_code",
+                                 "value": "340102101201", "detail": "340102",
+                                 "date": "2018-06-01", "file": "households.csv"},
 }  # fmt: skip
 
 

@@ -28,16 +28,25 @@ def load_register(
     shas: Mapping[str, str] | Sequence[str],
     status: str,
     message: str | None = None,
-) -> None:
-    """Replace one dated register atomically: its ``register_version`` row, and its villages and
-    households rows when accepted (a refused register keeps no rows, so the previous dated
-    register stays in force for the months it covers)."""
+) -> bool:
+    """Record one dated register atomically: its ``register_version`` row, and its villages and
+    households rows when accepted. A refused register keeps no rows and never displaces an
+    accepted register of the same date, so the register in force for every month stays a whole,
+    checked one. Returns whether anything was written (False: a refusal kept the accepted one)."""
     v_sha, h_sha = (shas["villages"], shas["households"]) if isinstance(shas, Mapping) else shas
     accepted = status == "accepted"
     frames = {"villages": villages, "households": households}
     tables = schema.register_tables()
+    rv = schema.register_version
     with write_transaction(engine, lock="techaid.register") as conn:
-        rv = schema.register_version
+        if not accepted:
+            held = conn.execute(
+                sa.select(rv.c.status).where(rv.c.register_date == register_date)
+            ).scalar()
+            if held == "accepted":
+                log.warning("register %s: refused version not loaded; the accepted one stays",
+                            register_date)  # fmt: skip
+                return False
         conn.execute(sa.delete(rv).where(rv.c.register_date == register_date))
         for table in tables.values():
             conn.execute(sa.delete(table).where(table.c.register_date == register_date))
@@ -58,6 +67,7 @@ def load_register(
                 message=message,
             )  # fmt: skip
         )
+    return True
 
 
 def recorded_registers(engine: Engine) -> dict[dt.date, tuple[str | None, str | None]]:
@@ -68,3 +78,14 @@ def recorded_registers(engine: Engine) -> dict[dt.date, tuple[str | None, str | 
             r.register_date: (r.villages_sha256, r.households_sha256)
             for r in conn.execute(sa.select(t))
         }
+
+
+def in_force_on(engine: Engine, day: dt.date) -> dt.date | None:
+    """The accepted register in force on ``day``: the latest one dated on or before it."""
+    rv = schema.register_version
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.max(rv.c.register_date)).where(
+                rv.c.status == "accepted", rv.c.register_date <= day
+            )
+        ).scalar()
