@@ -173,6 +173,27 @@ email_outbox = Table(
     Index("ix_email_outbox_status", "status"),
 )
 
+# Internal: each day submission_reminders has run for (its window of what fell due starts after
+# the last one before it), and up to which failure time it has reported failed emails.
+reminder_run = Table(
+    "reminder_run",
+    metadata,
+    Column("run_date", Date, primary_key=True),  # the day the run was as of (program time zone)
+    Column("failed_until", DateTime),  # UTC, naive: failed emails up to this are reported
+    Column("finished_at", DateTime, nullable=False),  # UTC, naive
+)
+
+# Internal: each monthly_reporting run that succeeded, for the daily run's watchdog.
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("dag_id", String(250), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("succeeded_at", DateTime, nullable=False),  # UTC, naive
+    PrimaryKeyConstraint("dag_id", "period", "run_id"),
+)
+
 _SQL_TYPES = {
     "int": BigInteger,
     "decimal": Float,
