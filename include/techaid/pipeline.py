@@ -335,23 +335,38 @@ def _rows_with_errors(findings: list[Finding]) -> dict[str, set[int]]:
 
 
 def rollup(url: str, period: str, plans: list[dict[str, Any]]) -> list[str]:
-    """Compute the indicators and the ranking of the run's month, and recompute every month a
-    correction, a late file or a new register changed (and every later month already computed:
-    carried-forward values and trends depend on them). Returns the months computed."""
+    """Compute the indicators and the ranking of the run's month and of every month already
+    computed that the run's changes affect, whatever order months are run in (see
+    :func:`months_to_compute`). Returns the months computed, oldest first."""
     from techaid.indicators import compute
 
     engine = wh_engine.make_engine(url)
-    changed = {period, *(v["period"] for plan in plans for v in plan["versions"])}
-    todo = set(compute.affected_periods(engine, changed))
-    # A new register changes the months already computed from its date on (denominators).
-    for d in plans[0]["registers"] if plans else []:
-        todo |= set(compute.computed_periods(engine, periods.period_of(dt.date.fromisoformat(d))))
-    start = config.program().program.start
-    todo = sorted(p for p in todo if start <= p <= period)
+    todo = months_to_compute(engine, period, plans)
     for p in todo:
         compute.compute_period(engine, p)
     log.info("indicators computed for %s", ", ".join(todo) or "no month")
     return todo
+
+
+def months_to_compute(engine: Any, period: str, plans: list[dict[str, Any]]) -> list[str]:
+    """The run's month, plus every month already computed that depends on what changed, later
+    than the run's month included: carried-forward values, flows, trends, reporting rates and
+    rank changes of a month read the months before it.
+
+    What changed: the months of the versions taken in (a correction, a late file), the months
+    from a new register's date on (denominators), and the run's month itself when it had never
+    been computed (a month run after later ones). Oldest first, so each month reads corrected
+    months before it."""
+    from techaid.indicators import compute
+
+    changed = {v["period"] for plan in plans for v in plan["versions"]}
+    if period not in compute.computed_periods(engine, period):
+        changed.add(period)
+    todo = {period, *compute.affected_periods(engine, changed)}
+    for d in plans[0]["registers"] if plans else []:
+        todo |= set(compute.computed_periods(engine, periods.period_of(dt.date.fromisoformat(d))))
+    start = config.program().program.start
+    return sorted(p for p in todo if p >= start)
 
 
 # ---------------------------------------------------------------- pairing, emails, report
