@@ -2,8 +2,8 @@
 
 The submission checks judge an office's file; these judge the pipeline. Each check is a SQL file
 ``sql/quality/select_<what>.sql`` (the same text on SQLite and PostgreSQL) whose rows are the
-violations, each with ``n``, how many warehouse rows it stands for; no row means the check
-passed. A failed check means the pipeline is broken (a bug, a half-applied manual fix), never
+violations, each with ``n``, how many warehouse rows it stands for (one when the check has no
+``n`` column: a line per broken pair or parent); no row means the check passed. A failed check means the pipeline is broken (a bug, a half-applied manual fix), never
 that an office sent a bad file, so :func:`assert_warehouse_ok` raises and the DAG task fails.
 """
 
@@ -98,13 +98,17 @@ def _describe(row: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in row.items() if k != "n")
 
 
+def _count(row: dict[str, Any]) -> int:
+    return int(row.get("n", 1))
+
+
 def run_check(engine: Engine, check: Check) -> CheckResult:
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(sa.text(render(check.sql)))]
-    failing = sum(int(r["n"]) for r in rows)
+    failing = sum(_count(r) for r in rows)
     detail = check.guarantee
     if rows:
-        shown = "; ".join(f"{_describe(r)} ({r['n']})" for r in rows[:DETAIL_LINES])
+        shown = "; ".join(f"{_describe(r)} ({_count(r)})" for r in rows[:DETAIL_LINES])
         more = f"; and {len(rows) - DETAIL_LINES} more" if len(rows) > DETAIL_LINES else ""
         detail = f"{check.guarantee}: {shown}{more}"
     return CheckResult(check.name, not rows, failing, detail)

@@ -54,12 +54,4 @@ final as (
     left join indicator_calendar as cal on cal.period = h.source_period
 )
 
-select
-    period,
-    county_code,
-    city_code,
-    source_city_code,
-    source_period,
-    as_of,
-    as_of_next
-from final;
+select * from final;

@@ -129,6 +129,4 @@ final as (
     from counts
 )
 
-select
-    {{ macros.stage_columns() }}
-from final;
+select * from final;

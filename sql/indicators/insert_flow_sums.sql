@@ -9,25 +9,6 @@ insert into indicator_stage (
     {{ macros.stage_columns() }}
 )
 with {{ macros.source_ctes() }},
-
-window_months as (
-    select count(*) as months
-    from indicator_calendar
-    where period >= :program_start and period >= :reporting_start and period <= :period
-),
-
-accepted_months as (
-    select
-        m.county_code,
-        count(distinct c.period) as months
-    from clean_counties as c
-    inner join county_map as m on m.code = c.county_code
-    where
-        c.period >= :program_start
-        and c.period >= :reporting_start
-        and c.period <= :period
-    group by m.county_code
-),
 {% for sheet in sheets %}
 
 sums_{{ sheet.name }} as (
@@ -47,67 +28,12 @@ sums_{{ sheet.name }} as (
 ),
 {% endfor %}
 
-measures as (
-    select
-        s.county_code,
-        s.city_code,
-        s.source_period,
-        s.has_data,
-        coalesce(a.months, 0) as months_accepted,
-        w.months as months_expected,
-{% for sheet in sheets %}
-{% for t in sheet.terms %}
-        coalesce(sums_{{ sheet.name }}.{{ t.id }}, 0) as {{ t.id }},
-{% endfor %}
-{% endfor %}
-        1 as one
-    from county_source as s
-    cross join window_months as w
-    left join accepted_months as a on a.county_code = s.county_code
-{% for sheet in sheets %}
-    left join sums_{{ sheet.name }} on sums_{{ sheet.name }}.county_code = s.county_code
-{% endfor %}
-),
+{{ macros.flow_facts() }},
 
-by_indicator as (
-{% for ind in indicators %}
-    select
-        '{{ ind.code }}' as indicator,
-        county_code,
-        city_code,
-        source_period,
-        has_data,
-        months_accepted,
-        months_expected,
-        cast({{ ind.numerator }} as double precision) as numerator
-    from measures
-{% if not loop.last %}
+{{ macros.measures(parts) }},
 
-    union all
+{{ macros.by_indicator(indicators) }},
 
-{% endif %}
-{% endfor %}
-),
+{{ macros.county_final() }}
 
-final as (
-    select
-        cast(:period as varchar(7)) as period,
-        indicator,
-        cast('county' as varchar(8)) as level,
-        county_code as org_code,
-        city_code,
-        cast('sum' as varchar(20)) as rollup,
-        case when has_data = 1 then numerator end as numerator,
-        cast(null as double precision) as denominator,
-        case when has_data = 1 then numerator end as value,
-        has_data,
-        0 as carried_forward,
-        source_period,
-        months_accepted,
-        months_expected
-    from by_indicator
-)
-
-select
-    {{ macros.stage_columns() }}
-from final;
+select * from final;

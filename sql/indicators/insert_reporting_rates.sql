@@ -88,6 +88,4 @@ final as (
     from levels
 )
 
-select
-    {{ macros.stage_columns() }}
-from final;
+select * from final;

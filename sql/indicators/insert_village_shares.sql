@@ -13,12 +13,13 @@ with {{ macros.source_ctes() }},
 
 register as (
     select
+{% for c in register_columns %}
+        g.{{ c }},
+{% endfor %}
         m.county_code,
-        m.county_code || substr(g.village_code, 7) as village_key{% for c in register_columns %},
-        g.{{ c }}{% endfor %}
-
+        m.county_code || substr(g.village_code, 7) as village_key
     from register_villages as g
-    inner join county_map as m on m.code = substr(g.village_code, 1, 6)
+    inner join county_map as m on substr(g.village_code, 1, 6) = m.code
     where g.register_date = :register_date
 ),
 {% if flags %}
@@ -34,15 +35,16 @@ listings as (
             order by v.period desc
         ) as recency
     from clean_villages as v
-    inner join county_map as m on m.code = substr(v.village_code, 1, 6)
+    inner join county_map as m on substr(v.village_code, 1, 6) = m.code
     where v.period <= :period
 ),
 
 latest_flags as (
     select
-        village_key{% for f in flags %},
-        flag_{{ f }}{% endfor %}
-
+{% for f in flags %}
+        flag_{{ f }},
+{% endfor %}
+        village_key
     from listings
     where recency = 1
 ),
@@ -52,86 +54,54 @@ snapshot as (
     select
         r.city_code,
         r.period,
-        m.county_code || substr(r.village_code, 7) as village_key{% for c in snapshot_columns %},
-        r.{{ c }}{% endfor %}
-
+{% for c in snapshot_columns %}
+        r.{{ c }},
+{% endfor %}
+        m.county_code || substr(r.village_code, 7) as village_key
     from {{ macros.source_rows('clean_villages') }}
-    inner join county_map as m on m.code = substr(r.village_code, 1, 6)
+    inner join county_map as m on substr(r.village_code, 1, 6) = m.code
 ),
 
 per_village as (
     select
         g.county_code,
 {% for ind in indicators %}
-        case when {{ ind.population }} then 1 else 0 end as d{{ loop.index }},
+        case when {{ ind.in_population }} then 1 else 0 end as {{ ind.denominator }},
         case
-            when {{ ind.population }} and sn.village_key is not null and {{ ind.numerator }}
+            when {{ ind.in_population }} and sn.village_key is not null and {{ ind.counted }}
                 then 1
             else 0
-        end as n{{ loop.index }}{{ "," if not loop.last }}
+        end as {{ ind.numerator }}{{ "," if not loop.last }}
 {% endfor %}
     from register as g
-    inner join county_source as s on s.county_code = g.county_code
+    inner join county_source as s on g.county_code = s.county_code
 {% if flags %}
-    left join latest_flags as lf on lf.village_key = g.village_key
+    left join latest_flags as lf on g.village_key = lf.village_key
 {% endif %}
     left join snapshot as sn
-        on sn.village_key = g.village_key
-        and sn.city_code = s.source_city_code
-        and sn.period = s.source_period
+        on
+            g.village_key = sn.village_key
+            and s.source_city_code = sn.city_code
+            and s.source_period = sn.period
 ),
 
 per_county as (
     select
         county_code,
 {% for ind in indicators %}
-        sum(d{{ loop.index }}) as d{{ loop.index }},
-        sum(n{{ loop.index }}) as n{{ loop.index }}{{ "," if not loop.last }}
+        sum({{ ind.denominator }}) as {{ ind.denominator }},
+        sum({{ ind.numerator }}) as {{ ind.numerator }}{{ "," if not loop.last }}
 {% endfor %}
     from per_village
     group by county_code
 ),
 
-by_indicator as (
-{% for ind in indicators %}
-    select
-        '{{ ind.code }}' as indicator,
-        s.county_code,
-        s.city_code,
-        s.source_period,
-        s.has_data,
-        s.carried_forward,
-        cast(coalesce(p.n{{ loop.index }}, 0) as double precision) as numerator,
-        cast(coalesce(p.d{{ loop.index }}, 0) as double precision) as denominator
-    from county_source as s
-    left join per_county as p on p.county_code = s.county_code
-{% if not loop.last %}
+{{ macros.stock_facts() }},
 
-    union all
+{{ macros.measures(parts) }},
 
-{% endif %}
-{% endfor %}
-),
+{{ macros.by_indicator(indicators) }},
 
-final as (
-    select
-        cast(:period as varchar(7)) as period,
-        indicator,
-        cast('county' as varchar(8)) as level,
-        county_code as org_code,
-        city_code,
-        cast('ratio_of_sums' as varchar(20)) as rollup,
-        case when has_data = 1 then numerator end as numerator,
-        denominator,
-        case when has_data = 1 and denominator > 0 then numerator / denominator end as value,
-        has_data,
-        carried_forward,
-        source_period,
-        cast(null as integer) as months_accepted,
-        cast(null as integer) as months_expected
-    from by_indicator
-)
+{{ macros.county_final(register_denominator=true) }}
 
-select
-    {{ macros.stage_columns() }}
-from final;
+select * from final;

@@ -10,4 +10,4 @@ final as (
     where period >= :from_period
 )
 
-select period from final order by period;
+select * from final order by period;

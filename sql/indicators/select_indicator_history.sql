@@ -1,6 +1,6 @@
 -- Published values of the months before the period, for trends (the last observed months of
 -- each series). Only indicators with a target have a trend.
-with history as (
+with final as (
     select
         period,
         level,
@@ -10,25 +10,7 @@ with history as (
         carried_forward
     from indicator_value
     where period < :period and period >= :program_start and target is not null
-),
-
-final as (
-    select
-        period,
-        level,
-        org_code,
-        indicator,
-        value,
-        carried_forward
-    from history
 )
 
-select
-    period,
-    level,
-    org_code,
-    indicator,
-    value,
-    carried_forward
-from final
+select * from final
 order by period;

@@ -151,18 +151,5 @@ final as (
     from upper_levels
 )
 
-select
-    indicator,
-    level,
-    org_code,
-    city_code,
-    numerator,
-    denominator,
-    value,
-    has_data,
-    carried_forward,
-    source_period,
-    months_accepted,
-    months_expected
-from final
+select * from final
 order by indicator, level, org_code;

@@ -11,4 +11,4 @@ final as (
     from accepted
 )
 
-select register_date from final;
+select * from final;

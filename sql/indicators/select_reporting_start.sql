@@ -11,4 +11,4 @@ final as (
     from accepted
 )
 
-select first_period from final;
+select * from final;

@@ -11,4 +11,4 @@ final as (
     from sources
 )
 
-select source_period from final order by source_period;
+select * from final order by source_period;

@@ -17,8 +17,4 @@ final as (
     group by city_code
 )
 
-select
-    city_code,
-    accepted,
-    rejected
-from final;
+select * from final;

@@ -1,6 +1,7 @@
 -- Each (city, period) with an accepted version must have exactly one current version (status
 -- accepted or accepted_with_errors), and one without any accepted version must have none.
--- One line per (city, period) that breaks this, with its count of current versions.
+-- One line per (city, period) that breaks this, with its count of current versions (each line
+-- counts once: no n column).
 with versions as (
     select
         city_code,
@@ -26,18 +27,11 @@ final as (
         city_code,
         period,
         accepted_versions,
-        current_versions,
-        1 as n
+        current_versions
     from months
     where (accepted_versions > 0 and current_versions <> 1)
         or (accepted_versions = 0 and current_versions > 0)
 )
 
-select
-    city_code,
-    period,
-    accepted_versions,
-    current_versions,
-    n
-from final
+select * from final
 order by city_code, period;

@@ -39,11 +39,5 @@ final as (
     from negatives
 )
 
-select
-    table_name,
-    city_code,
-    period,
-    column_name,
-    n
-from final
+select * from final
 order by table_name, city_code, period, column_name;

@@ -2,13 +2,15 @@
 -- equal the sums over its counties, and the province's the sums over every county (sum: the
 -- counts; ratio_of_sums: both terms; share_of_counties: counties having one, and counties).
 -- Distinct counts (an expert listed by two cities counts once) are not additive and not checked.
--- One line per period, indicator and parent in violation.
+-- One line per period, indicator and parent in violation (each counts once: no n column).
 with additive as (
 {% for code, rollup in additive %}
     select '{{ code }}' as indicator, '{{ rollup }}' as rollup
 {% if not loop.last %}
     union all
 {% endif %}
+{% else %}
+{{ fail('select_rollup_mismatches: no additive indicator to check') }}
 {% endfor %}
 ),
 
@@ -74,8 +76,7 @@ final as (
         p.numerator as parent_numerator,
         c.numerator as children_numerator,
         p.denominator as parent_denominator,
-        c.denominator as children_denominator,
-        1 as n
+        c.denominator as children_denominator
     from parents as p
     inner join child_sums as c
         on c.period = p.period and c.indicator = p.indicator
@@ -84,15 +85,5 @@ final as (
         or abs(p.denominator - c.denominator) > 0.000001 * (1 + abs(c.denominator))
 )
 
-select
-    period,
-    indicator,
-    level,
-    org_code,
-    parent_numerator,
-    children_numerator,
-    parent_denominator,
-    children_denominator,
-    n
-from final
+select * from final
 order by period, indicator, level, org_code;

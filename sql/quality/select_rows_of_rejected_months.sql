@@ -1,3 +1,4 @@
+{% import "quality/macros.sql" as macros %}
 -- A (city, period) whose every version was refused has nothing loaded: no clean rows may exist
 -- for it. One line per table, city and period that still has rows, with how many.
 -- Rendered with clean_tables = the clean_<sheet> table names of the schema.
@@ -11,23 +12,12 @@ with months as (
     having sum(case when status = 'rejected' then 0 else 1 end) = 0
 ),
 
-clean_rows as (
-{% for table in clean_tables %}
-    select
-        '{{ table }}' as table_name,
-        r.city_code,
-        r.period,
-        count(*) as n
-    from {{ table }} as r
-    inner join months as m
-        on m.city_code = r.city_code
-        and m.period = r.period
-    group by r.city_code, r.period
-{% if not loop.last %}
-    union all
-{% endif %}
-{% endfor %}
-),
+{% call macros.clean_rows(clean_tables) %}
+inner join months as m
+        on
+            r.city_code = m.city_code
+            and r.period = m.period
+{%- endcall %},
 
 final as (
     select
@@ -38,10 +28,5 @@ final as (
     from clean_rows
 )
 
-select
-    table_name,
-    city_code,
-    period,
-    n
-from final
+select * from final
 order by table_name, city_code, period;

@@ -62,6 +62,13 @@ class _Terms:
     def sheets(self) -> list[dict[str, Any]]:
         return [{"name": name, "terms": terms} for name, terms in self.by_sheet.items()]
 
+    def parts(self) -> list[dict[str, Any]]:
+        """The measures of the template's tail: each sheet's sums CTE and its term columns."""
+        return [
+            {"cte": f"sums_{name}", "columns": [t["id"] for t in terms]}
+            for name, terms in self.by_sheet.items()
+        ]
+
 
 def _snapshot_measures(cat: Catalogue, schema: config.Schema) -> Run | None:
     binds = Binds()
@@ -86,7 +93,7 @@ def _snapshot_measures(cat: Catalogue, schema: config.Schema) -> Run | None:
         return None
     for i in inds:
         i.setdefault("denominator", "null")
-    ctx = {"sheets": terms.sheets(), "indicators": inds}
+    ctx = {"sheets": terms.sheets(), "parts": terms.parts(), "indicators": inds}
     return Run("insert_snapshot_measures", ctx, binds.values, [i["code"] for i in inds])
 
 
@@ -121,17 +128,29 @@ def _register_shares(cat: Catalogue, schema: config.Schema, population: str) -> 
             pop = f"({pop}) and coalesce(lf.flag_{v.latest_flag}, false) = true"
             if v.latest_flag not in flags:
                 flags.append(v.latest_flag)
-        num = compile_where(v.numerator, snap_cols, "sn", binds)
+        counted = compile_where(v.numerator, snap_cols, "sn", binds)
         any_num.append(compile_where(v.numerator, snap_cols, "r", binds))
         used_reg.update(v.population_where)
         used_snap.update(v.numerator)
-        inds.append({"code": ind.code, "population": pop, "numerator": num})
+        n = len(inds) + 1  # the measures: n<n> counted of d<n> in the population
+        inds.append({"code": ind.code, "rollup": "ratio_of_sums", "in_population": pop,
+                     "counted": counted, "numerator": f"n{n}", "denominator": f"d{n}"})  # fmt: skip
     if not inds:
         return None
+    numerators = [i["numerator"] for i in inds]
+    denominators = [i["denominator"] for i in inds]
+    if sheet == "villages":  # the template counts both per village, then per county
+        parts = [{"cte": "per_county", "columns": [*numerators, *denominators]}]
+    else:  # the households template counts them apart (register alone, register x snapshot)
+        parts = [
+            {"cte": "county_denominators", "columns": denominators},
+            {"cte": "county_numerators", "columns": numerators},
+        ]
     ctx = {
         "any_numerator": " or ".join(f"({c})" for c in any_num),
-        "any_population": " or ".join(f"({i['population']})" for i in inds),
+        "any_population": " or ".join(f"({i['in_population']})" for i in inds),
         "indicators": inds,
+        "parts": parts,
         "flags": flags,
         "register_columns": sorted(used_reg - {"village_code", "household_id"}),
         "snapshot_columns": sorted(used_snap - {"village_code", "household_id"}),
@@ -147,10 +166,13 @@ def _flow_sums(cat: Catalogue, schema: config.Schema) -> Run | None:
     for ind in cat.of_shape("flow_sum"):
         v = ind.value
         assert isinstance(v, FlowSum)
-        inds.append({"code": ind.code, "numerator": " + ".join(terms.add(t) for t in v.terms)})
+        numerator = " + ".join(terms.add(t) for t in v.terms)
+        inds.append(
+            {"code": ind.code, "rollup": "sum", "numerator": numerator, "denominator": "null"}
+        )
     if not inds:
         return None
-    ctx = {"sheets": terms.sheets(), "indicators": inds}
+    ctx = {"sheets": terms.sheets(), "parts": terms.parts(), "indicators": inds}
     return Run("insert_flow_sums", ctx, binds.values, [i["code"] for i in inds])
 
 

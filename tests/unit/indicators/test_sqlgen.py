@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from techaid import config
+import pytest
+
+from techaid import config, sqlfiles
 from techaid.indicators.sqlgen import Binds, compile_where, statements
 
 
@@ -49,3 +51,16 @@ def test_every_stage_insert_can_run_its_query_alone() -> None:
             assert split is not None, r.template
             assert split["table"] == "indicator_stage"
             assert len(split["columns"].split(",")) == 14
+
+
+def test_a_sheet_the_sql_cannot_place_in_a_county_stops_the_render() -> None:
+    template = sqlfiles.environment().from_string(
+        "{% import 'indicators/macros.sql' as m %}{{ m.county_join('register_villages') }}"
+    )
+    with pytest.raises(sqlfiles.SqlTemplateError, match="register_villages"):
+        template.render()
+
+
+def test_a_warehouse_check_without_clean_tables_stops_the_render() -> None:
+    with pytest.raises(sqlfiles.SqlTemplateError, match="no clean table"):
+        sqlfiles.render("quality/select_orphan_clean_rows.sql", clean_tables=[])
