@@ -317,3 +317,28 @@ def build_data_docs(
         resources += context.expectations_store.list_keys()
     context.build_data_docs(site_names=[SITE], resource_identifiers=resources)
     return docs_dir(out_dir) / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m techaid.outputs.data_docs [OUTPUT]``: render every page of the site again from
+    the stored results, e.g. once after an upgrade, so pages built before it change too (a
+    monthly run renders only its own versions' pages)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m techaid.outputs.data_docs")
+    parser.add_argument(
+        "output", nargs="?", type=Path, help="output root (default: TECHAID_OUTPUT)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        index = build_data_docs(args.output)
+    except data_docs_assets.AssetsMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(index)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

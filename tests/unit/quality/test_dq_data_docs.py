@@ -211,3 +211,22 @@ def test_should_read_the_title_back_from_the_run_name() -> None:
         "341600 亳州市 2018-06 · households"
     )
     assert data_docs.validation_title("manual", "submission.experts") == "manual · experts"
+
+
+def test_should_render_every_page_again_to_the_same_bytes(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command that re-renders the whole site (after an upgrade) gives what the monthly
+    runs' partial builds gave."""
+    assert data_docs.main([str(site.root)]) == 0
+    assert capsys.readouterr().out.strip() == str(site.index)
+    again = _files(site.root)
+    assert [name for name in sorted(again) if again[name] != site.again.get(name)] == []
+
+
+def test_should_say_how_to_install_the_assets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(data_docs_assets, "PACKAGE_DIR", tmp_path / "assets")
+    assert data_docs.main([str(tmp_path)]) == 1
+    assert "run `make data-docs-assets`" in capsys.readouterr().err
