@@ -3,9 +3,13 @@
 
 Turns the municipal offices' monthly submissions into warehouse data, one run per reporting month.
 
-**When:** the 6th of each month, 02:00 Asia/Shanghai (after the default deadline, the 5th 23:59),
-for the month before the run's date in Asia/Shanghai. Trigger with `params.period` (`YYYY-MM`) to
-run any month by hand (`make run PERIOD=2018-06`).
+**When:** on each month's closing day, the day after its deadline day (the 6th by default; a
+deadline moved by an override in `program.yaml` moves the run with it): `submission_reminders`
+emits an event on the asset `techaid_month_closed` naming the month, and this DAG is scheduled on
+it. Trigger with `params.period` (`YYYY-MM`) to run any month by hand (`make run PERIOD=2018-06`);
+without either, the month before the run's date in Asia/Shanghai. The last task, `record_success`,
+writes the run to the warehouse table `run_log`; the daily watchdog emails the data engineers
+when a month has no success 2 days after its closing day.
 
 **What:** `prepare` (warehouse migrations, configuration check) → `discover` (every new file in the
 landing area becomes a version keyed by city, period and SHA-256; new register dates are loaded) →
@@ -38,13 +42,14 @@ emails go to the data engineers (`<output>/outbox/`). Data Docs: `<output>/data_
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+from airflow.sdk import Param, dag, get_current_context, task, task_group
 
+from techaid_airflow.assets import MONTH_CLOSED
 from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
 
 
 @dag(
-    schedule=CronTriggerTimetable("0 2 6 * *", timezone=TIMEZONE),
+    schedule=[MONTH_CLOSED],  # emitted by submission_reminders on each month's closing day
     start_date=pendulum.datetime(2017, 2, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
@@ -58,10 +63,15 @@ def monthly_reporting() -> None:
     def prepare() -> str:
         """Check the configuration, bring the warehouse schema up to date, fix the run's month."""
         from techaid import pipeline
+        from techaid_airflow.assets import closed_period
         from techaid_airflow.hooks import warehouse_url
 
         ctx = get_current_context()
-        period = ctx["params"].get("period") or pipeline.run_period(ctx["dag_run"].run_after)
+        period = (
+            ctx["params"].get("period")
+            or closed_period(ctx)
+            or pipeline.run_period(ctx["dag_run"].run_after)
+        )
         pipeline.prepare(warehouse_url())
         return period
 
@@ -170,6 +180,26 @@ def monthly_reporting() -> None:
     per_city.expand(plan=plans) >> rollup(period, plans) >> checked >> summarize(period)
     composed = compose_emails(period, plans)
     checked >> suggest_pairing(period) >> composed >> provincial_report(period) >> send_outbox()
+
+    @task
+    def record_success(period: str) -> None:
+        """Record the month's successful run in the warehouse, for the daily watchdog."""
+        import datetime as dt
+
+        from techaid.warehouse import run_log
+        from techaid.warehouse.engine import make_engine
+        from techaid_airflow.hooks import warehouse_url
+
+        run_id = get_current_context()["dag_run"].run_id
+        run_log.record_success(
+            make_engine(warehouse_url()), period, run_id, dt.datetime.now(dt.UTC)
+        )
+
+    # Keep this last: the run has succeeded only once every other task has (all leaves).
+    succeeded = record_success(period).operator
+    succeeded.set_upstream(
+        [t for t in succeeded.dag.tasks if not t.downstream_list and t is not succeeded]
+    )
 
 
 monthly_reporting()

@@ -52,16 +52,27 @@ def prepare(url: str) -> None:
 # ---------------------------------------------------------------- discover
 
 
-def discover(url: str, period: str, landing: str | None = None) -> list[dict[str, Any]]:
+def discover(
+    url: str,
+    period: str,
+    landing: str | None = None,
+    *,
+    received_before: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
     """Find new file versions in the landing area; one plan per city (every city, always).
 
     Files refused before reading (bad name, link, too large, unknown city or period) are recorded
     here as rejected submissions. Versions of a later period than the run's wait for their own
-    run, so running months in order replays history faithfully.
+    run, so running months in order replays history faithfully. With ``received_before`` (the
+    daily run) only submission files received before that instant are taken; registers are left
+    to the monthly run, which recomputes the months a new register changes.
     """
     engine = wh_engine.make_engine(url)
     root = landing or paths.landing_root()
     found = disc.discover(root, landing_registry.known_landing_files(engine))
+    if received_before is not None:
+        cutoff = periods.utc_naive(received_before)
+        found = [f for f in found if f.kind == "submission" and periods.utc_naive(f.mtime) < cutoff]
     landing_registry.record_landing_files(engine, found)
     registers = load_registers(engine, root, found)
     subs = [f for f in found if f.kind == "submission"]
