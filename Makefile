@@ -130,7 +130,8 @@ demo: demo-data airflow-init
 	    || { tail -40 $(AIRFLOW_HOME)/run-$$p.log; exit 1; }; done; \
 	echo; $(PY) -m techaid.outputs.summary $$periods; \
 	echo "Planted messy and refused cases: $${TECHAID_LANDING:-data/landing}/manifest.json"; \
-	echo "Airflow logs: $(AIRFLOW_HOME)/run-<period>.log; UI: make airflow"
+	echo "Airflow logs: $(AIRFLOW_HOME)/run-<period>.log; UI: make airflow"; \
+	echo; $(PY) -m techaid.outputs.compose $$periods
 
 # The Airflow UI on the embedded defaults: http://localhost:8080 (user admin, password in var/airflow).
 airflow: airflow-init
