@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from techaid.config.base import (
     CODE6_RE,
@@ -162,7 +162,9 @@ def load_hierarchy(path: Path | None = None) -> Hierarchy:
         key = f"line {i} ({row.get('code', '')})"
         if not CODE6_RE.match(row.get("code") or ""):
             raise ConfigError(path, f"line {i}.code", row.get("code"), "must be 6 digits")
-        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
+        data: dict[str, Any] = {
+            k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k
+        }
         data["valid_from"] = opt_date(path, f"{key}.valid_from", data.get("valid_from", ""))
         data["valid_to"] = opt_date(path, f"{key}.valid_to", data.get("valid_to", ""))
         for opt in ("parent_code", "poverty_level", "predecessor_code"):

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,7 +200,10 @@ def sheet_columns(sheet: str) -> list[ColumnText]:
     spec = config.schema().sheet(sheet)
     q = quality()
     not_null = {
-        c for chk in q.checks.get(sheet, []) if chk.check == "not_null" for c in chk.columns
+        c
+        for chk in q.checks.get(sheet, [])
+        if chk.check == "not_null"
+        for c in chk.columns or ()  # never None: a not_null check is refused without columns
     }
     keep = set(required_columns(spec))
     checks = _check_texts(spec)
@@ -240,7 +244,7 @@ def meta_columns() -> list[ColumnText]:
     ]
 
 
-def _column_text(sheet: str, col: ColumnSpec, **kw) -> ColumnText:
+def _column_text(sheet: str, col: ColumnSpec, **kw: Any) -> ColumnText:
     choices = tuple(config.schema().enums[col.enum].values()) if col.enum else ()
     return ColumnText(
         sheet=sheet, name=col.name, zh=col.zh, type=col.type, type_zh=TYPE_ZH[col.type],

@@ -21,6 +21,7 @@ import datetime as dt
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -76,7 +77,9 @@ def build_template(city: str, period: str | None = None) -> Workbook:
     counties_period = period or default_counties_period()
     counties = counties_of(city, counties_period)
     wb = Workbook()
-    _instructions(wb.active, city, period, counties_period)
+    first = wb.active
+    assert isinstance(first, Worksheet), "a new workbook opens on one worksheet"
+    _instructions(first, city, period, counties_period)
     _meta(wb.create_sheet(config.schema().meta.zh), city, period)
     for name, spec in config.schema().sheets.items():
         ws = wb.create_sheet(spec.zh)
@@ -328,6 +331,7 @@ def _list_validation(ws: Worksheet, info: ColumnText, labels: list[str]) -> Data
 
 def _choices_range(ws: Worksheet, labels: list[str]) -> str:
     wb = ws.parent
+    assert wb is not None, "a sheet made by create_sheet belongs to its workbook"
     if CHOICES_SHEET in wb.sheetnames:
         sheet = wb[CHOICES_SHEET]
     else:
@@ -341,7 +345,7 @@ def _choices_range(ws: Worksheet, labels: list[str]) -> str:
 
 
 def _number_validation(info: ColumnText) -> DataValidation:
-    kind = "whole" if info.type == "int" else "decimal"
+    kind: Literal["whole", "decimal"] = "whole" if info.type == "int" else "decimal"
     what = "整数" if kind == "whole" else "数字"
     low, high = info.low, info.high
     if low is not None and high is not None:
@@ -381,7 +385,11 @@ def _date_formula(day: dt.date) -> str:
 
 
 def _length_validation(
-    info: ColumnText, operator: str, low: int, high: int | None, expected: str
+    info: ColumnText,
+    operator: Literal["between", "equal"],
+    low: int,
+    high: int | None,
+    expected: str,
 ) -> DataValidation:
     dv = DataValidation(
         type="textLength",

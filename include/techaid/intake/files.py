@@ -26,7 +26,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -161,7 +161,7 @@ def _add_sheet(sheets: dict[str, RawSheet], stem: str, sheet: RawSheet) -> str:
     return key
 
 
-def _grid(rows: list[list[Any]] | list[tuple[Any, ...]]) -> pd.DataFrame:
+def _grid(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     """An object grid, columns 0..n-1, ragged rows padded; empty strings become None."""
     width = max((len(r) for r in rows), default=0)
     cells = [[None if v == "" else v for v in r] + [None] * (width - len(r)) for r in rows]

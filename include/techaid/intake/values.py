@@ -127,6 +127,12 @@ class Cells:
         )
 
 
+def _object_array(series: pd.Series) -> np.ndarray:
+    """The values as an object array, missing ones as None."""
+    # pandas documents na_value as any value; its stubs type it without None.
+    return series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+
+
 # ---------------------------------------------------------------- splitting a column
 
 
@@ -314,7 +320,7 @@ def _to_object(text: pd.Series, ok: np.ndarray, cells: Cells | None = None) -> p
     if cells is not None and text is cells.text and not cells.trimmed.any():
         arr = cells.raw.to_numpy(dtype=object, copy=True)
     else:
-        arr = np.array(text.to_numpy(dtype=object, na_value=None), dtype=object)
+        arr = np.array(_object_array(text), dtype=object)
     arr[~ok] = None
     return pd.Series(arr, dtype=object)
 
@@ -349,7 +355,7 @@ def _numeric_text(text: pd.Series, repairs: Counter[str], kind: str) -> pd.Serie
         text = _replace(text, dotted, r"\.0*$", "")
     sci = _matches(text, _EXCEL_SCI_RE)
     if sci.any():
-        fixed = text[sci].map(_sci_to_integer).to_numpy(dtype=object, na_value=None)
+        fixed = _object_array(text[sci].map(_sci_to_integer))
         good = pd.notna(fixed)
         repairs[kind] += int(good.sum())
         text = text.copy()
@@ -649,10 +655,10 @@ def parse_enum(cells: Cells, col: ColumnSpec, enums: dict[str, dict[str, str]]) 
     lookup = _enum_lookup(choices)
     text = halfwidth(cells.text, repairs)
     key = text.str.replace(r"\s+", "", regex=True).str.lower()
-    found = key.map(lookup).to_numpy(dtype=object, na_value=None)
+    found = _object_array(key.map(lookup))
     ok = pd.notna(found) & cells.is_text
     out = np.full(len(cells), None, dtype=object)
-    given = text.to_numpy(dtype=object, na_value=None)
+    given = _object_array(text)
     for p in np.flatnonzero(ok):  # enumerated sheets are small (experts, agreements, ...)
         canon, as_label = found[p]
         out[p] = canon

@@ -23,12 +23,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy.engine import Engine
@@ -63,13 +63,14 @@ ISSUE_WIDTHS = (14, 8, 18, 24, 28, 20, 90)
 
 def _submission(conn: sa.Connection, submission_id: str) -> Mapping[str, Any] | None:
     t = schema.submission
-    return conn.execute(sa.select(t).where(t.c.submission_id == submission_id)).mappings().first()
+    row = conn.execute(sa.select(t).where(t.c.submission_id == submission_id)).mappings().first()
+    return cast("Mapping[str, Any] | None", row)  # RowMapping's keys are typed str | Column
 
 
 def _issues(conn: sa.Connection, submission_id: str) -> list[Mapping[str, Any]]:
     t = schema.dq_issue
     query = sa.select(t).where(t.c.submission_id == submission_id).order_by(t.c.seq)
-    return list(conn.execute(query).mappings())
+    return cast("list[Mapping[str, Any]]", list(conn.execute(query).mappings()))
 
 
 def needs_feedback(sub: Mapping[str, Any]) -> bool:
@@ -142,7 +143,7 @@ def _summary_rows(sub: Mapping[str, Any], counts: Counter) -> list[tuple[str, An
 # ---------------------------------------------------------------- cells
 
 
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
+def _cell(ws: Any, value: Any, bold: bool = False) -> Cell:
     """A cell that can never be a formula: text is forced to a string cell."""
     if value is None:
         cell = WriteOnlyCell(ws, None)
@@ -159,7 +160,7 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
-def _issue_cells(ws: Any, issue: Mapping[str, Any]) -> list[WriteOnlyCell]:
+def _issue_cells(ws: Any, issue: Mapping[str, Any]) -> list[Cell]:
     sheet_zh, column_zh = _labels(issue["sheet"], issue["column_name"])
     values = (
         sheet_zh, issue["row_number"], column_zh, issue["value"], issue["rule"],

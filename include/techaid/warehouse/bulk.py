@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +18,9 @@ from sqlalchemy.engine import Connection
 
 from techaid.periods import utc_naive
 from techaid.warehouse.engine import is_postgres
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +113,8 @@ def _all_text(series: pd.Series) -> bool:
 
 
 def _nullable_list(series: pd.Series) -> list[Any]:
-    return series.to_numpy(dtype=object, na_value=None).tolist()
+    # pandas documents na_value as any value; its stubs type it without None.
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
 
 
 def _as_date(v: Any) -> dt.date:
@@ -190,7 +194,8 @@ def _copy_frame(
     sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
     import psycopg2  # only PostgreSQL deployments need it
 
-    dbapi_conn = conn.connection.dbapi_connection
+    # PostgreSQL URLs name psycopg2 (the only driver in the locks), whose cursors copy_expert.
+    dbapi_conn = cast("psycopg2.extensions.connection", conn.connection.dbapi_connection)
     try:
         with dbapi_conn.cursor() as cur:
             cur.copy_expert(sql, buf, size=COPY_READ_BYTES)

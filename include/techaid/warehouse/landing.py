@@ -66,7 +66,8 @@ def _landing_items(files: Mapping[str, LandingStat] | Iterable[Any]) -> Iterator
     if isinstance(files, Mapping):
         yield from files.items()
         return
-    for f in files:
+    stats: Iterable[Any] = files  # objects with path, mtime, sha256 and size or size_bytes
+    for f in stats:
         size = getattr(f, "size_bytes", None)
         size = f.size if size is None else size
         yield f.path, (size, f.mtime, f.sha256, getattr(f, "kind", None))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
 )  # fmt: skip
+from sqlalchemy.types import TypeEngine
 
 from techaid import config
 
@@ -194,7 +197,7 @@ run_log = Table(
     PrimaryKeyConstraint("dag_id", "period", "run_id"),
 )
 
-_SQL_TYPES = {
+_SQL_TYPES: dict[str, Callable[[], TypeEngine[Any]]] = {
     "int": BigInteger,
     "decimal": Float,
     "bool": Boolean,

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -346,7 +346,8 @@ def _versions_of(conn: Connection, city: str, period: str) -> list[Mapping[str, 
     query = sa.select(
         t.c.submission_id, t.c.received_at, t.c.sha256, t.c.outcome, t.c.status
     ).where(t.c.city_code == city, t.c.period == period)
-    return list(conn.execute(query).mappings())
+    # RowMapping's keys are typed str | Column; these rows are read by column name.
+    return cast("list[Mapping[str, Any]]", list(conn.execute(query).mappings()))
 
 
 def _best_accepted(rows: Iterable[Mapping[str, Any]]) -> str | None:

@@ -19,13 +19,16 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pa_compute
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
 
 from techaid import config
 from techaid.intake.files import sheet_key
@@ -36,7 +39,7 @@ FILE_RE = re.compile(r"^(?P<city>[0-9]{6})_(?P<period>[0-9]{4}-[0-9]{2})\.(?P<ex
 YES_NO = {"是": "true", "否": "false"}
 COPY_READ_BYTES = 1 << 20
 
-Grid = pa.Table | list[list[Any]]  # a CSV read by pyarrow, or a worksheet's raw rows
+Grid: TypeAlias = pa.Table | list[list[Any]]  # a CSV read by pyarrow, or a worksheet's raw rows
 
 
 @dataclass
@@ -206,6 +209,8 @@ def _copy(conn: sa.Connection, table: sa.Table, columns: dict[str, pa.Array], co
     prep = conn.dialect.identifier_preparer
     cols = ", ".join(prep.quote(name) for name in arrays)
     sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
-    with conn.connection.dbapi_connection.cursor() as cur:
+    # The floor's PostgreSQL URLs name psycopg2, whose cursors have copy_expert.
+    pg = cast("psycopg2.extensions.connection", conn.connection.dbapi_connection)
+    with pg.cursor() as cur:
         cur.copy_expert(sql, buf, size=COPY_READ_BYTES)
     return n

@@ -39,13 +39,16 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from unittest import mock
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import psycopg2.extensions
 
 from techaid.paths import PROJECT_ROOT
 
@@ -189,7 +192,9 @@ def table_sizes(engine: sa.Engine) -> dict[str, int]:
 
 def row_counts(engine: sa.Engine, tables: tuple[str, ...]) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t: int(conn.execute(sa.text(f"select count(*) from {t}")).scalar()) for t in tables}
+        return {
+            t: int(conn.execute(sa.text(f"select count(*) from {t}")).scalar_one()) for t in tables
+        }
 
 
 def maintain(engine: sa.Engine) -> float:
@@ -207,9 +212,9 @@ def maintain(engine: sa.Engine) -> float:
 
 def server_facts(engine: sa.Engine) -> dict[str, str]:
     with engine.connect() as conn:
-        version = str(conn.execute(sa.text("show server_version")).scalar())
-        buffers = str(conn.execute(sa.text("show shared_buffers")).scalar())
-        workers = str(conn.execute(sa.text("show max_parallel_workers_per_gather")).scalar())
+        version = str(conn.execute(sa.text("show server_version")).scalar_one())
+        buffers = str(conn.execute(sa.text("show shared_buffers")).scalar_one())
+        workers = str(conn.execute(sa.text("show max_parallel_workers_per_gather")).scalar_one())
     return {
         "PostgreSQL": version,
         "shared_buffers": buffers,
@@ -315,7 +320,7 @@ def build(
 def _households(engine: sa.Engine, period: str) -> int:
     with engine.connect() as conn:
         q = sa.text("select count(*) from clean_households where period = :p")
-        return int(conn.execute(q, {"p": period}).scalar())
+        return int(conn.execute(q, {"p": period}).scalar_one())
 
 
 # ---------------------------------------------------------------- the measured parts
@@ -372,7 +377,7 @@ def correct(engine: sa.Engine, period: str) -> dict[str, Any]:
                 " group by city_code order by count(*) desc, city_code limit 1"
             ),
             {"p": period},
-        ).scalar()
+        ).scalar_one()
         changed = conn.execute(
             sa.text(
                 "update clean_households set techniques = techniques + 1"
@@ -402,7 +407,7 @@ def time_recompute(engine: sa.Engine, first: str, last: str) -> tuple[float, lis
     return time.perf_counter() - start, done
 
 
-def churn(engine: sa.Engine, a: str, b: str) -> dict[str, int]:
+def churn(engine: sa.Engine, a: str, b: str) -> dict[str, Any]:
     """How many of month ``b``'s household rows differ from month ``a``'s (new, or a changed
     figure): what a store of changed rows only (SCD-style) would add for ``b``."""
     q = sa.text(
@@ -466,12 +471,12 @@ def scd_experiment(engine: sa.Engine, periods: list[str], repeat: int) -> dict[s
     try:
         with engine.connect() as conn:
             size = sa.text("select pg_total_relation_size(to_regclass(:t))")
-            out["scd_bytes"] = int(conn.execute(size, {"t": SCD_TABLE}).scalar())
-            out["full_bytes"] = int(conn.execute(size, {"t": "clean_households"}).scalar())
+            out["scd_bytes"] = int(conn.execute(size, {"t": SCD_TABLE}).scalar_one())
+            out["full_bytes"] = int(conn.execute(size, {"t": "clean_households"}).scalar_one())
             count = sa.text(f"select count(*) from {SCD_TABLE}")
-            out["scd_rows"] = int(conn.execute(count).scalar())
+            out["scd_rows"] = int(conn.execute(count).scalar_one())
             out["full_rows"] = int(
-                conn.execute(sa.text("select count(*) from clean_households")).scalar()
+                conn.execute(sa.text("select count(*) from clean_households")).scalar_one()
             )
             full = SNAPSHOT_READ.format(source="clean_households", where="period = :m")
             scd = SNAPSHOT_READ.format(
@@ -532,7 +537,8 @@ def export_parquet(engine: sa.Engine, out: Path, period: str) -> dict[str, int]:
         with tempfile.TemporaryFile(dir=out) as buf:
             raw = engine.raw_connection()
             try:
-                with raw.cursor() as cur:
+                # The bench's PostgreSQL URLs name psycopg2, whose cursors have copy_expert.
+                with cast("psycopg2.extensions.connection", raw.dbapi_connection).cursor() as cur:
                     cur.copy_expert(sql, buf, size=1 << 20)
             finally:
                 raw.close()
@@ -581,7 +587,7 @@ def duckdb_floor(
             for f in sorted(parquet.glob("*.parquet")):
                 view = "county_map" if f.stem == "indicator_county_map" else f.stem
                 con.execute(f"create view {view} as select * from read_parquet('{f.as_posix()}')")
-            threads = int(con.execute("select current_setting('threads')").fetchone()[0])
+            threads = int(con.execute("select current_setting('threads')").fetchall()[0][0])
             start = time.perf_counter()
             for stmt in stmts:
                 used = {k: v for k, v in params.items() if f"${k}" in stmt}
@@ -717,7 +723,7 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def _median(xs: list[float]) -> float:
+def _median(xs: Sequence[float]) -> float:
     return statistics.median(xs) if xs else 0.0
 
 
