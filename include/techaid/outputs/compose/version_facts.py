@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from techaid import config
 from techaid.outputs.compose.common import one_line, scrub
@@ -189,7 +189,7 @@ def read_versions(
     return out
 
 
-def _facts(s: Mapping[str, Any], **details: Any) -> VersionFacts:
+def _facts(s: RowMapping, **details: Any) -> VersionFacts:
     return VersionFacts(
         submission_id=s["submission_id"], city_code=s["city_code"], period=s["period"],
         file_name=one_line(s["file_name"], 200), received_at=s["received_at"],
