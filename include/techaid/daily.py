@@ -137,9 +137,12 @@ def month_to_close(url: str, day: dt.date) -> str | None:
 
 
 def finish(url: str, day: dt.date, failed_until: str | None) -> None:
-    """Record the day as run: the next run's window starts after it."""
+    """Record the day as run, with the months it closed: the next run's window starts after
+    it, and the watchdog counts from it."""
+    engine = wh_engine.make_engine(url)
     until = dt.datetime.fromisoformat(failed_until) if failed_until else None
-    run_log.record_reminder_run(wh_engine.make_engine(url), day, _now(), until)
+    closed = deadlines.from_config().months_closing(_last_run(engine, day), day)
+    run_log.record_reminder_run(engine, day, _now(), until, closed)
 
 
 # ---------------------------------------------------------------- summary
@@ -169,7 +172,8 @@ def summary(url: str | None, day: dt.date) -> str:
         for c in h.city_codes()
         if h.counties_of(c, n.period)
     ]
-    keys += [watchdog.missed_run_key(p) for p in cal.watchdog_months(last, day)]
+    watched = cal.closings_to_watch(run_log.closings(engine, day), last, day)
+    keys += [watchdog.missed_run_key(p) for _, p in watched]
     with engine.connect() as conn:
         status: dict[str, str] = dict(
             conn.execute(
@@ -183,7 +187,7 @@ def summary(url: str | None, day: dt.date) -> str:
                 sa.select(email_outbox.c.status, sa.func.count()).group_by(email_outbox.c.status)
             ).all()
         )
-    lines.append("  notices and watchdog emails of the day (none recorded: nothing was needed):")
+    lines.append("  notices and watchdog emails due (none to an office whose month is accepted):")
     lines += [f"    {k}: {status[k]}" for k in keys if k in status] or ["    none"]
     closing = cal.month_to_close(last, day)
     lines.append(f"  month closed (its monthly_reporting run starts): {closing or 'none'}")

@@ -6,8 +6,10 @@ Everything the daily run decides by the calendar is here, so it can be tested da
   ``overdue`` notice on the days after it (some of which copy the provincial team);
 - the month's **closing day**, the day after its deadline day: the monthly run for the month is
   started then, so no office is ranked while it is still inside its deadline;
-- the **watchdog day**, a few days after the closing day: a monthly run that has not succeeded
-  by then is reported to the data engineers.
+- the **watchdog day**, a few days after the day a run actually closed the month (started its
+  monthly run): a monthly run that has not succeeded by then is reported to the data engineers.
+  Counted from the run that closed it, not from the closing day, so a run catching up on missed
+  days never reports a monthly run it is only now starting.
 
 Runs can be missed (the scheduler was down, a run failed). A run as of ``day`` whose previous run
 was ``last_run`` acts on what fell due in the window ``last_run < due <= day``, and for the
@@ -19,6 +21,7 @@ what was due before the pipeline ran at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,9 +85,9 @@ class Calendar:
         """The day the month's monthly run is started: the day after its deadline day."""
         return self.deadline(period) + dt.timedelta(days=1)
 
-    def watchdog_day(self, period: str) -> dt.date:
-        """The day a monthly run of ``period`` that has not succeeded is reported."""
-        return self.closing_day(period) + dt.timedelta(days=self.monthly_run_grace_days)
+    def watchdog_day(self, closed_on: dt.date) -> dt.date:
+        """The day a monthly run started by the run as of ``closed_on`` must have succeeded."""
+        return closed_on + dt.timedelta(days=self.monthly_run_grace_days)
 
     # -- one run
 
@@ -93,7 +96,7 @@ class Calendar:
         month's deadline day lies in the month after it, its events at most the largest
         offset before or after that day."""
         before = max(self.reminder_days_before, default=0)
-        after = max((*self.overdue_days_after, 1 + self.monthly_run_grace_days))
+        after = max((*self.overdue_days_after, 1))
         first = last_run + dt.timedelta(days=1) if last_run is not None else day
         lo = max(add_months(period_of(first - dt.timedelta(days=after)), -1), self.start)
         hi = min(period_of(day + dt.timedelta(days=before)), self.end)
@@ -108,21 +111,30 @@ class Calendar:
                 out.append(due[-1])
         return out
 
-    def month_to_close(self, last_run: dt.date | None, day: dt.date) -> str | None:
-        """The most recent month whose closing day fell in the run's window, if any."""
-        closing = [
+    def months_closing(self, last_run: dt.date | None, day: dt.date) -> list[str]:
+        """The months whose closing day fell in the run's window (oldest first): the run closes
+        them. Only the last one's monthly run is started (it takes in every month's files); an
+        earlier one, after days missed for a month or more, is left to the watchdog."""
+        return [
             p
             for p in self.months_near(last_run, day)
             if in_window(self.closing_day(p), last_run, day)
         ]
+
+    def month_to_close(self, last_run: dt.date | None, day: dt.date) -> str | None:
+        """The month whose monthly run the run starts: the latest one it closes, if any."""
+        closing = self.months_closing(last_run, day)
         return closing[-1] if closing else None
 
-    def watchdog_months(self, last_run: dt.date | None, day: dt.date) -> list[str]:
-        """The months whose monthly run must have succeeded by a day in the run's window."""
+    def closings_to_watch(
+        self, closings: Iterable[tuple[dt.date, str]], last_run: dt.date | None, day: dt.date
+    ) -> list[tuple[dt.date, str]]:
+        """Of the ``(closed_on, period)`` closings made by earlier runs, those whose monthly run
+        must have succeeded by a day in the run's window."""
         return [
-            p
-            for p in self.months_near(last_run, day)
-            if in_window(self.watchdog_day(p), last_run, day)
+            (closed_on, period)
+            for closed_on, period in closings
+            if closed_on < day and in_window(self.watchdog_day(closed_on), last_run, day)
         ]
 
 

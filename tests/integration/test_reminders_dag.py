@@ -46,7 +46,8 @@ def test_a_daily_run_takes_files_in_tells_offices_and_closes_the_month(
     run = _dag().test(run_conf={"date": "2018-06-06"})
     assert run.state == "success"
     states = {ti.task_id: ti.state for ti in run.get_task_instances() if ti.map_index <= 0}
-    assert states["close_month"] == "success" and states["finish"] == "success"
+    assert states["close_month"] == "success"
+    assert states["finish"] == "success"
 
     engine = sa.create_engine(techaid_env["url"])
     with engine.connect() as conn:
@@ -54,19 +55,21 @@ def test_a_daily_run_takes_files_in_tells_offices_and_closes_the_month(
             sa.text("select submission_id, city_code, status from submission")
         ).all()
         outbox = dict(conn.execute(sa.text("select dedupe_key, status from email_outbox")).all())
-        days = conn.execute(sa.text("select run_date from reminder_run")).scalars().all()
+        days = conn.execute(sa.text("select run_date, closed_periods from reminder_run")).all()
     # Bozhou's file (3 June) is in; Anqing's (7 June, after the run's day) waits.
     assert [(c, s) for _, c, s in subs] == [(BOZHOU, "accepted")]
     assert outbox[f"receipt/2018-05/{BOZHOU}/{subs[0][0]}"] == "written"
     # The first run acts on what falls due that day: the overdue notice of day 1, to every
     # office with nothing accepted as of the day (Anqing included), none to Bozhou.
     overdue = {k.split("/")[2] for k in outbox if k.startswith("overdue/2018-05/")}
-    assert ANQING in overdue and BOZHOU not in overdue and len(overdue) == 8
+    assert ANQING in overdue
+    assert BOZHOU not in overdue
+    assert len(overdue) == 8
     assert all(k.endswith("/d+1") for k in outbox if k.startswith("overdue/"))
     assert not [k for k in outbox if k.startswith("reminder/")]
     assert set(outbox.values()) == {"written"}
     assert len(list((techaid_env["output"] / "outbox").glob("*.eml"))) == len(outbox)
-    assert [str(d)[:10] for d in days] == ["2018-06-06"]
+    assert [(str(d)[:10], c) for d, c in days] == [("2018-06-06", "2018-05")]
 
     # The month closed: one event on the asset, naming May, which starts monthly_reporting.
     from airflow.models.asset import AssetEvent, AssetModel

@@ -5,6 +5,7 @@ with runs every day, with missed days, and for a first run."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def _brute_force_due_on(day: dt.date) -> set[tuple[str, str, int]]:
 
 def test_shipped_calendar_is_the_documented_one() -> None:
     assert (CAL.reminder_days_before, CAL.overdue_days_after) == ((3, 1), (1, 3, 7))
-    assert CAL.copy_team_days_after == (7,) and CAL.monthly_run_grace_days == 2
+    assert CAL.copy_team_days_after == (7,)
+    assert CAL.monthly_run_grace_days == 2
     assert CAL.deadline("2018-05") == dt.date(2018, 6, 5)
     assert CAL.deadline("2019-01") == dt.date(2019, 2, 12)  # Spring Festival override
     assert CAL.deadline("2018-09") == dt.date(2018, 10, 12)  # National Day override
@@ -81,7 +83,7 @@ def test_after_missed_days_only_the_latest_notice_of_a_month_is_sent(skip_every:
     """Runs only every ``skip_every`` days: each run sends, per month, the most recent notice
     that fell due since the previous run, and none that fell due before it."""
     days = ALL_DAYS[::skip_every]
-    for last, day in zip(days, days[1:], strict=False):
+    for last, day in itertools.pairwise(days):
         due = CAL.notices_due(last, day)
         assert len({n.period for n in due}) == len(due)  # one per month at most
         for n in due:
@@ -130,19 +132,40 @@ def test_the_month_is_carried_even_when_its_closing_day_is_two_months_later() ->
     assert add_months("2018-05", -1) != "2018-03"
 
 
-def test_each_monthly_run_is_watched_once_two_days_after_its_day() -> None:
+def test_each_monthly_run_is_watched_once_two_days_after_the_run_that_started_it() -> None:
+    closings: list[tuple[dt.date, str]] = []
     watched: dict[str, dt.date] = {}
     for day in ALL_DAYS:
-        for period in CAL.watchdog_months(day - dt.timedelta(days=1), day):
+        last = day - dt.timedelta(days=1)
+        for closed_on, period in CAL.closings_to_watch(closings, last, day):
             assert period not in watched
+            assert closed_on == CAL.closing_day(period)
             watched[period] = day
+        closings += [(day, p) for p in CAL.months_closing(last, day)]
     assert watched == {p: CAL.deadline(p) + dt.timedelta(days=3) for p in MONTHS}
-    # Missed days: every month whose day fell in the window.
-    assert CAL.watchdog_months(dt.date(2018, 5, 1), dt.date(2018, 7, 10)) == [
+
+
+def test_a_month_closed_late_is_watched_from_the_run_that_closed_it() -> None:
+    """Runs missed from 2 to 9 June: the run of the 10th closes May and starts its monthly run,
+    and is not the one to say that run is missing; the run two days later is."""
+    last, day = dt.date(2018, 6, 1), dt.date(2018, 6, 10)
+    assert CAL.months_closing(last, day) == ["2018-05"]
+    closings = [(day, "2018-05")]
+    assert CAL.closings_to_watch(closings, last, day) == []
+    assert CAL.closings_to_watch(closings, day, dt.date(2018, 6, 11)) == []
+    assert CAL.closings_to_watch(closings, dt.date(2018, 6, 11), dt.date(2018, 6, 12)) == closings
+    # Missed days again: the next run after the watchdog day still says it, once.
+    assert CAL.closings_to_watch(closings, day, dt.date(2018, 6, 20)) == closings
+    assert CAL.closings_to_watch(closings, dt.date(2018, 6, 20), dt.date(2018, 6, 21)) == []
+
+
+def test_after_a_month_of_missed_days_every_month_in_the_window_is_closed() -> None:
+    assert CAL.months_closing(dt.date(2018, 5, 1), dt.date(2018, 7, 20)) == [
         "2018-04",
         "2018-05",
         "2018-06",
     ]
+    assert CAL.month_to_close(dt.date(2018, 5, 1), dt.date(2018, 7, 20)) == "2018-06"
 
 
 def test_no_notice_outside_the_program() -> None:

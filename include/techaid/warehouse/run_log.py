@@ -3,7 +3,8 @@
 - ``run_log``: each monthly run that succeeded (DAG, period, run id), so the daily run can tell
   when a month's run is missing, whatever happened to Airflow's metadata database;
 - ``reminder_run``: each day the daily run has run for, so a run knows which of its days were
-  missed, and how far failed emails have been reported.
+  missed; the months it closed (started their monthly run), and how far failed emails have been
+  reported.
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ def last_reminder_run(engine: Engine, before: dt.date) -> dt.date | None:
     return value
 
 
+def closings(engine: Engine, before: dt.date) -> list[tuple[dt.date, str]]:
+    """``(run_date, period)`` of every month closed by a daily run before ``before``."""
+    t = reminder_run
+    query = (
+        sa.select(t.c.run_date, t.c.closed_periods)
+        .where(t.c.run_date < before, t.c.closed_periods.is_not(None), t.c.closed_periods != "")
+        .order_by(t.c.run_date)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [(r.run_date, p) for r in rows for p in r.closed_periods.split(",") if p]
+
+
 def failed_reported_until(engine: Engine) -> dt.datetime | None:
     """Failed emails up to this failure time (UTC, naive) have been reported."""
     with engine.connect() as conn:
@@ -63,10 +77,16 @@ def failed_reported_until(engine: Engine) -> dt.datetime | None:
 
 
 def record_reminder_run(
-    engine: Engine, day: dt.date, finished_at: dt.datetime, failed_until: dt.datetime | None
+    engine: Engine,
+    day: dt.date,
+    finished_at: dt.datetime,
+    failed_until: dt.datetime | None,
+    closed: list[str] | None = None,
 ) -> None:
-    """Record that the daily run for ``day`` finished; ``failed_until`` only ever moves on."""
+    """Record that the daily run for ``day`` finished, having closed the months ``closed``;
+    ``failed_until`` only ever moves on."""
     finished = utc_naive(finished_at)
+    closed_text = ",".join(sorted(set(closed or [])))
     until = utc_naive(failed_until) if failed_until is not None else None
     with write_transaction(engine, lock="techaid.warehouse.reminder_run") as conn:
         old = conn.execute(
@@ -75,7 +95,10 @@ def record_reminder_run(
         if old is None:
             conn.execute(
                 sa.insert(reminder_run).values(
-                    run_date=day, failed_until=until, finished_at=finished
+                    run_date=day,
+                    closed_periods=closed_text,
+                    failed_until=until,
+                    finished_at=finished,
                 )
             )
             return
@@ -84,5 +107,5 @@ def record_reminder_run(
         conn.execute(
             sa.update(reminder_run)
             .where(reminder_run.c.run_date == day)
-            .values(failed_until=until, finished_at=finished)
+            .values(closed_periods=closed_text, failed_until=until, finished_at=finished)
         )

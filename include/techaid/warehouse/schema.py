@@ -177,11 +177,13 @@ email_outbox = Table(
 )
 
 # Internal: each day submission_reminders has run for (its window of what fell due starts after
-# the last one before it), and up to which failure time it has reported failed emails.
+# the last one before it), the months it closed (started their monthly run; the watchdog counts
+# from here), and up to which failure time it has reported failed emails.
 reminder_run = Table(
     "reminder_run",
     metadata,
     Column("run_date", Date, primary_key=True),  # the day the run was as of (program time zone)
+    Column("closed_periods", Text),  # YYYY-MM, comma-separated; empty when none closed
     Column("failed_until", DateTime),  # UTC, naive: failed emails up to this are reported
     Column("finished_at", DateTime, nullable=False),  # UTC, naive
 )

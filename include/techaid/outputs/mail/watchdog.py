@@ -1,9 +1,10 @@
 """What the daily run reports to the data engineers beyond a failed task (``pipeline_failure``).
 
-- **A missing monthly run**: the monthly run of a month starts on its closing day (the day after
-  its deadline day); when no successful run of it is in ``run_log`` a few days later
-  (``notices.monthly_run_grace_days``), one email says so. Its key is the month's
-  (``pipeline_failure/<period>/-/monthly_reporting/not_succeeded``): said once.
+- **A missing monthly run**: the daily run that closes a month (on or after its closing day, the
+  day after its deadline day) starts its monthly run; when no successful run of the month is in
+  ``run_log`` a few days after that run (``notices.monthly_run_grace_days``), one email says so.
+  Its key is the month's (``pipeline_failure/<period>/-/monthly_reporting/not_succeeded``): said
+  once.
 - **Emails that ended failed**: every email that ended ``failed`` after those already reported
   (``reminder_run.failed_until``), ``pipeline_failure`` emails apart (a failed report must not
   report itself), in one email listing them. Its key holds a fingerprint of the keys listed, so
@@ -55,14 +56,15 @@ def missed_run_key(period: str) -> str:
 
 def missed_monthly_runs(
     engine: Engine, calendar: Calendar, last_run: dt.date | None, day: dt.date
-) -> list[str]:
-    """Months whose monthly run was due to have succeeded in the run's window and has not."""
-    months = calendar.watchdog_months(last_run, day)
-    done = run_log.succeeded_periods(engine, months)
-    return [p for p in months if p not in done]
+) -> list[tuple[dt.date, str]]:
+    """``(closed_on, period)`` of the months closed by earlier daily runs whose monthly run was
+    due to have succeeded in the run's window and has not."""
+    due = calendar.closings_to_watch(run_log.closings(engine, day), last_run, day)
+    done = run_log.succeeded_periods(engine, [p for _, p in due])
+    return [(closed_on, p) for closed_on, p in due if p not in done]
 
 
-def missed_run_email(calendar: Calendar, period: str, day: dt.date) -> Email:
+def missed_run_email(calendar: Calendar, period: str, closed_on: dt.date, day: dt.date) -> Email:
     to, cc = _engineers()
     closing = calendar.closing_day(period)
     body = render(
@@ -71,8 +73,9 @@ def missed_run_email(calendar: Calendar, period: str, day: dt.date) -> Email:
         period=period,
         deadline=f"{calendar.deadline(period):%Y-%m-%d}",
         closing=f"{closing:%Y-%m-%d}",
+        closed_on=f"{closed_on:%Y-%m-%d}",
         grace=calendar.monthly_run_grace_days,
-        watch_day=f"{calendar.watchdog_day(period):%Y-%m-%d}",
+        watch_day=f"{calendar.watchdog_day(closed_on):%Y-%m-%d}",
         as_of=f"{day:%Y-%m-%d}",
     )
     return Email(
@@ -83,7 +86,7 @@ def missed_run_email(calendar: Calendar, period: str, day: dt.date) -> Email:
         cc=cc,
         subject=(
             f"{SUBJECT_PREFIX} 任务失败 pipeline_failure: {run_log.MONTHLY_DAG} {period} "
-            f"未成功（应于 {closing:%Y-%m-%d} 运行）"
+            f"未成功（应于 {closed_on:%Y-%m-%d} 启动）"
         ),
         html=body.html,
         text=body.text,
@@ -151,8 +154,8 @@ def watch(
     ``failed_until`` once the run is done (:func:`techaid.warehouse.run_log.record_reminder_run`)."""
     found = Watch(failed_until=run_log.failed_reported_until(engine))
     emails = []
-    for period in missed_monthly_runs(engine, calendar, last_run, day):
-        emails.append(missed_run_email(calendar, period, day))
+    for closed_on, period in missed_monthly_runs(engine, calendar, last_run, day):
+        emails.append(missed_run_email(calendar, period, closed_on, day))
         found.missed_months.append(period)
     failed = newly_failed(engine)
     report = failed_emails_email(failed, day)

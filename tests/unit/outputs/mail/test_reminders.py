@@ -57,7 +57,7 @@ def _add_version(engine: Engine, sid: str, city: str, received: dt.datetime, out
                 size_bytes=1,
                 repairs=0,
                 refused_rule="file.unreadable" if outcome == "rejected" else None,
-            )  # fmt: skip
+            )
         )
         if outcome == "rejected":
             conn.execute(
@@ -67,7 +67,7 @@ def _add_version(engine: Engine, sid: str, city: str, received: dt.datetime, out
                     rule="file.unreadable",
                     severity="fatal",
                     message="文件无法读取（损坏的压缩包），请确认是 Excel 工作簿后重新上传",
-                )  # fmt: skip
+                )
             )
 
 
@@ -133,7 +133,8 @@ def _keys(url: str, kinds: tuple[str, ...] = ("reminder", "overdue")) -> dict[st
 
 def _body(url: str, key: str) -> str:
     row = outbox.get(make_engine(url), key)
-    assert row is not None and row.message is not None
+    assert row is not None
+    assert row.message is not None
     msg = email.message_from_bytes(row.message, policy=email.policy.default)
     parts = [msg.get_body((k,)) for k in ("plain", "html")]
     return str(msg["Subject"]) + "\n" + "\n".join(p.get_content() for p in parts if p)
@@ -180,8 +181,10 @@ def test_the_notices_say_month_deadline_what_is_missing_and_days_overdue(
 
     reminder = _body(url, f"reminder/2018-05/{ANQING}/d-3")
     assert "报送提醒 reminder 2018-05 安庆市" in reminder
-    assert "2018-06-05 23:59" in reminder and "距截止还有 3 天" in reminder
-    assert "文件无法读取" in reminder and "file.unreadable" in reminder  # the refused file
+    assert "2018-06-05 23:59" in reminder
+    assert "距截止还有 3 天" in reminder
+    assert "文件无法读取" in reminder
+    assert "file.unreadable" in reminder
     assert "340800_2018-05.xlsx" in reminder
 
     late = _body(url, f"overdue/2018-05/{CHUZHOU}/d+3")
@@ -189,7 +192,8 @@ def test_the_notices_say_month_deadline_what_is_missing_and_days_overdue(
     assert "已逾期 5 天" in late  # sent on the 10th, the 8th and 9th being missed
     assert "截至 2018-06-10" in late
     week = _body(url, f"overdue/2018-05/{CHUZHOU}/d+7")
-    assert "已逾期 7 天" in week and "抄送省科协" in week
+    assert "已逾期 7 天" in week
+    assert "抄送省科协" in week
 
 
 def test_a_file_received_after_the_run_day_does_not_count_yet(url: str, tmp_path: Path) -> None:
@@ -218,8 +222,22 @@ def test_a_missing_monthly_run_is_reported_once(url: str, tmp_path: Path) -> Non
         ).all()
     assert [tuple(a) for a in alerts] == [(key, "techaid-data@example.org")]
     text = _body(url, key)
-    assert "monthly_reporting 2018-05" in text and "2018-06-06" in text
+    assert "monthly_reporting 2018-05" in text
+    assert "2018-06-06" in text
     assert "make run PERIOD=2018-05" in text
+
+
+def test_a_month_closed_by_a_late_run_is_watched_from_that_run(url: str, tmp_path: Path) -> None:
+    """Runs missed from 2 to 9 June: the run of the 10th starts May's monthly run and does not
+    report it missing; the run of the 12th, two days later, does."""
+    out = tmp_path / "outbox"
+    key = watchdog.missed_run_key("2018-05")
+    for day in (dt.date(2018, 6, 1), dt.date(2018, 6, 10), dt.date(2018, 6, 11)):
+        _run(url, day, out)
+        assert key not in _keys(url, ("pipeline_failure",)), day
+    _run(url, dt.date(2018, 6, 12), out)
+    assert key in _keys(url, ("pipeline_failure",))
+    assert "应在 2018-06-10 由 submission_reminders 启动" in _body(url, key)
 
 
 def test_a_monthly_run_that_succeeded_is_not_reported(url: str, tmp_path: Path) -> None:
@@ -256,7 +274,8 @@ def test_failed_emails_are_reported_once_each(url: str, tmp_path: Path) -> None:
     reports = [k for k in _keys(url, ("pipeline_failure",)) if "/failed_emails/" in k]
     assert len(reports) == 2
     text = "\n".join(_body(url, k) for k in reports)
-    assert "550 5.1.1 mailbox unavailable" in text and f"reminder/2018-05/{CHUZHOU}/d-3" in text
+    assert "550 5.1.1 mailbox unavailable" in text
+    assert f"reminder/2018-05/{CHUZHOU}/d-3" in text
 
 
 def test_the_days_summary_names_the_notices(url: str, tmp_path: Path) -> None:
