@@ -119,6 +119,18 @@ shortlist: airflow-init
 	@$(PY) -m techaid.recommend $(YEAR)
 	@echo "Airflow log of the run: $(AIRFLOW_HOME)/shortlist-$(YEAR).log"
 
+# submission_reminders as of one day, through Airflow itself: intake, receipts and feedback for the
+# files received by the end of DATE, the reminder and overdue notices due, the watchdog; on a
+# month's closing day also the asset event that starts its monthly_reporting run (the scheduler
+# of this AIRFLOW_HOME starts it, now or when it next runs).
+.PHONY: remind
+remind: airflow-init
+	@test -n "$(DATE)" || (echo "usage: make remind DATE=YYYY-MM-DD"; exit 2)
+	$(AIRFLOW) dags test submission_reminders -c '{"date": "$(DATE)"}' > $(AIRFLOW_HOME)/remind-$(DATE).log 2>&1 \
+	  || (tail -40 $(AIRFLOW_HOME)/remind-$(DATE).log; exit 1)
+	@$(PY) -m techaid.daily $(DATE)
+	@echo "Airflow log of the run: $(AIRFLOW_HOME)/remind-$(DATE).log"
+
 # Generated landing area (deterministic; messy and refused files planted and listed in manifest.json).
 demo-data: install
 	$(PY) -m techaid_dev.synthetic --landing $${TECHAID_LANDING:-data/landing} --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --messy
