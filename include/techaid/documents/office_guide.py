@@ -42,11 +42,8 @@ TEMPLATE_COMMAND = (
     "python -m techaid.documents.template --city 市代码 --period YYYY-MM --out 文件名.xlsx"
 )
 
-# The email schedule (docs/outputs.md, "Emails"): calendar days before and after the
-# deadline day, the overdue notice that copies the provincial team, issues in a feedback body.
-REMINDER_DAYS_BEFORE = (3, 1)
-OVERDUE_DAYS_AFTER = (1, 3, 7)
-OVERDUE_COPIES_PROVINCE = 7
+# Issues listed in a feedback email's body (the rest are in its workbook); the notice days come
+# from program.yaml's `notices`, the calendar the daily run follows.
 FEEDBACK_ISSUES_IN_BODY = 50
 
 # Every repair intake makes and counts (the kinds of techaid.intake), as the office would have
@@ -60,7 +57,7 @@ REPAIRS: dict[str, tuple[str, str]] = {
     ),
     "total_row": ("最后一行是合计、总计或小计行：去掉，不作为数据", "合计"),
     "whitespace": ("单元格首尾有空格", "“ 李村 ” → “李村”"),
-    "fullwidth": ("全角数字和字母", "１２ → 12"),
+    "fullwidth": ("全角数字和字母", "１２ → 12"),  # noqa: RUF001 - the full-width example
     "code_number": ("代码被 Excel 存成了数字", "340422101201.0、3.40422101201E+11 → 340422101201"),
     "code_space": ("代码中间有空格", "340422 101201 → 340422101201"),
     "id_number": ("编号被 Excel 存成了数字", "1024.0 → 1024"),
@@ -189,6 +186,7 @@ def _rules() -> list[dict[str, str]]:
 def context() -> dict[str, Any]:
     """Everything the guide template shows."""
     schema, program = config.schema(), config.program().program
+    notices = config.program().notices
     cities = config.hierarchy().city_codes()
     example_city, example_period = cities[0], program.start
     return {
@@ -202,9 +200,9 @@ def context() -> dict[str, Any]:
         "limits": _limits(),
         "deadline": _deadline(),
         "quarantine": _quarantine(),
-        "reminder_days": "和".join(f"前 {d} 天" for d in REMINDER_DAYS_BEFORE),
-        "overdue_days": "、".join(map(str, OVERDUE_DAYS_AFTER)),
-        "overdue_copies": OVERDUE_COPIES_PROVINCE,
+        "reminder_days": "和".join(f"前 {d} 天" for d in notices.reminder_days_before),
+        "overdue_days": "、".join(map(str, notices.overdue_days_after)),
+        "overdue_copies": "、".join(map(str, notices.copy_team_days_after)),
         "feedback_issues": FEEDBACK_ISSUES_IN_BODY,
         "meta_zh": schema.meta.zh,
         "meta_note": sheet_note("meta"),
