@@ -9,6 +9,7 @@ once (its latest listing).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -57,12 +58,14 @@ def select(conn: Connection, name: str, **params: Any) -> list[dict[str, Any]]:
     lists = [sa.bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
     if lists:
         clause = clause.bindparams(*lists)
-    return [dict(r._mapping) for r in conn.execute(clause, params)]
+    result = conn.execute(clause, params)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def as_date(value: Any) -> dt.date | None:
     """A date column read through plain SQL (SQLite gives text)."""
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
@@ -124,13 +127,14 @@ def load_candidates(engine: Engine, year: int, org_types: Iterable[str]) -> list
             r["county_code"]: 100.0 * ((r["attainment"] or 0.0) - (r["previous_attainment"] or 0.0))
             for r in select(conn, "select_county_progress", **window)
         }
+    published = functools.cache(lambda code: hierarchy.publish_code(code, window["year_end"]))
     out: list[Candidate] = []
     for kind, rows in (("expert", people), ("organization", orgs)):
         for row in rows:
             key = (kind, row["subject_id"])
             county = row["county_code"]
             if county in hierarchy.counties_by_code:
-                county = hierarchy.publish_code(county, window["year_end"])
+                county = published(county)
             reach = helped.get(key, {})
             rating = rated.get(key)
             out.append(

@@ -23,6 +23,7 @@ from typing import Any
 import jinja2
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy.engine import Engine
@@ -74,21 +75,24 @@ def zh_date(day: dt.date) -> str:
 # ---------------------------------------------------------------- workbook
 
 
-def _cell(ws: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
-    """A cell; any text is a text cell, whatever it starts with."""
-    if value is None:
-        cell = WriteOnlyCell(ws, None)
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        text = _ILLEGAL.sub("", value.isoformat() if isinstance(value, dt.date) else str(value))
-        cell = WriteOnlyCell(ws, text)
-        cell.data_type = "s"  # openpyxl would read a leading "=" as a formula
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
+def _cell(ws: Any, value: Any, bold: bool = False) -> Any:
+    """A cell value; any text is a text cell, whatever it starts with. Plain values where
+    openpyxl writes them as they are (numbers, ordinary text): a cell object per value would
+    make a province's excluded list several times slower."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        out: Any = value
     else:
-        cell = WriteOnlyCell(ws, value)
+        out = _ILLEGAL.sub("", value.isoformat() if isinstance(value, dt.date) else str(value))
+        if out.startswith(FORMULA_START):  # openpyxl would store a leading "=" as a formula
+            cell = WriteOnlyCell(ws, out)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            out = cell
     if bold:
+        cell = out if isinstance(out, Cell) else WriteOnlyCell(ws, out)
         cell.font = Font(bold=True)
-    return cell
+        out = cell
+    return out
 
 
 def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
@@ -131,7 +135,7 @@ def _about(
         [
             "每市组织上限",
             rules.city_cap.organization if rules.city_cap.organization is not None else "不限",
-        ],  # fmt: skip
+        ],
         ["总分", "各项得分 = 权重 × 数值，相加为总分；同分先比备案日期（早者在前），再比编号"],
     ]
     lines += [[f"权重：{MEASURE_ZH[m]}", getattr(w, m)] for m in MEASURES]

@@ -271,7 +271,7 @@ def rows(suggestions: Iterable[Suggestion]) -> list[dict[str, Any]]:
             "notice_end": None,
             "affiliation": s.affiliation,
             "filed_on": s.filed_on,
-        }  # fmt: skip
+        }
         for s in suggestions
     ]
 

@@ -30,27 +30,42 @@ RANKED, EXCLUDED = "ranked", "excluded"
 KIND_ORDER = {"expert": 0, "organization": 1}
 
 
-def affiliation(candidate: Candidate) -> str:
+class Affiliations:
     """What the notice shows beside a name: an expert's source (来源) and the city it serves; an
-    organization's type and the county of its location."""
-    schema_cfg, hierarchy = config.schema(), config.hierarchy()
-    if candidate.subject_kind == "expert":
-        label = schema_cfg.enum_values("expert_source").get(candidate.category, candidate.category)
-        city = hierarchy.city_of(candidate.county_code or "") or candidate.city_code
-        return f"{label}，服务{hierarchy.name(city)}"
-    label = schema_cfg.enum_values("org_type").get(candidate.category, candidate.category)
-    return f"{label}，位于{hierarchy.name(candidate.county_code or '')}"
+    organization's type and the county of its location. Labels are looked up once per run."""
+
+    def __init__(self) -> None:
+        sch = config.schema()
+        self.hierarchy = config.hierarchy()
+        self.labels = {
+            "expert": sch.enum_values("expert_source"),
+            "organization": sch.enum_values("org_type"),
+        }
+
+    def __call__(self, c: Candidate) -> str:
+        h = self.hierarchy
+        label = self.labels[c.subject_kind].get(c.category, c.category)
+        if c.subject_kind == "expert":
+            city = h.city_of(c.county_code or "") or c.city_code
+            return f"{label}，服务{h.name(city)}"
+        return f"{label}，位于{h.name(c.county_code or '')}"
+
+
+def affiliation(candidate: Candidate) -> str:
+    """One candidate's affiliation (see :class:`Affiliations`)."""
+    return Affiliations()(candidate)
 
 
 def _row(
-    c: Candidate, year: int, status: str, reasons: str, total: float | None, rank: int | None
-) -> dict[str, Any]:
+    c: Candidate, year: int, status: str, reasons: str, total: float | None, rank: int | None,
+    affiliations: Affiliations,
+) -> dict[str, Any]:  # fmt: skip
     return {
         "year": year, "period": None, "kind": RECOMMENDATION, "status": status,
         "subject_kind": c.subject_kind, "subject_id": c.subject_id,
         "display_name": c.display_name, "city_code": c.city_code, "county_code": c.county_code,
         "score": total, "rank": rank, "reasons": reasons, "notice_start": None,
-        "notice_end": None, "affiliation": affiliation(c), "filed_on": c.filed_on,
+        "notice_end": None, "affiliation": affiliations(c), "filed_on": c.filed_on,
     }  # fmt: skip
 
 
@@ -61,6 +76,7 @@ def compute(
     rank), then the excluded (by kind, reason, id)."""
     start = rules.notice.start_for(year, run_date)
     end = rules.notice.end_for(start)
+    names = Affiliations()
     ranked: list[dict[str, Any]] = []
     excluded: list[dict[str, Any]] = []
     passing: dict[str, list[tuple[Candidate, Any]]] = {"expert": [], "organization": []}
@@ -71,7 +87,7 @@ def compute(
         if reason is None:
             passing[c.subject_kind].append((c, breakdown))
         else:
-            excluded.append(_row(c, year, EXCLUDED, reason, total, None))
+            excluded.append(_row(c, year, EXCLUDED, reason, total, None, names))
     for kind, items in passing.items():
         items.sort(key=lambda it: (-it[1].total, it[0].filed_on, it[0].subject_id))
         cap, quota = rules.city_cap.of(kind), rules.quotas.of(kind)
@@ -80,13 +96,15 @@ def compute(
         for c, breakdown in items:
             total = breakdown.total
             if cap is not None and per_city[c.city_code] >= cap:
-                excluded.append(_row(c, year, EXCLUDED, eligibility.OVER_CITY_CAP, total, None))
+                excluded.append(
+                    _row(c, year, EXCLUDED, eligibility.OVER_CITY_CAP, total, None, names)
+                )
             elif taken >= quota:
-                excluded.append(_row(c, year, EXCLUDED, eligibility.OVER_QUOTA, total, None))
+                excluded.append(_row(c, year, EXCLUDED, eligibility.OVER_QUOTA, total, None, names))
             else:
                 taken += 1
                 per_city[c.city_code] += 1
-                row = _row(c, year, RANKED, breakdown.to_json(), total, taken)
+                row = _row(c, year, RANKED, breakdown.to_json(), total, taken, names)
                 ranked.append(row | {"notice_start": start, "notice_end": end})
     order = {r: i for i, r in enumerate(eligibility.REASONS)}
     excluded.sort(

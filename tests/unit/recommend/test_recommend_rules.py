@@ -23,12 +23,14 @@ def write(tmp_path: Path, data: object, name: str = "recommendations.yaml") -> P
 
 def test_shipped_files_load() -> None:
     rules = load_rules()
-    assert rules.notice.days >= 7 and rules.score.threshold == 80
+    assert rules.notice.days >= 7
+    assert rules.score.threshold == 80
     assert rules.notice.end_for(dt.date(2019, 1, 25)) == dt.date(2019, 1, 25) + dt.timedelta(
         days=rules.notice.days - 1
     )
     specialties, words = load_keywords().specialties_of("稻虾共养、茶叶")
-    assert specialties == {"crops", "aquaculture"} and {"茶", "虾"} <= words
+    assert specialties == {"crops", "aquaculture"}
+    assert {"茶", "虾"} <= words
     assert load_keywords().specialties_of("乡村旅游") == (set(), set())
 
 
@@ -48,7 +50,7 @@ def test_shipped_files_load() -> None:
             {"notice": {**SHIPPED["notice"], "start": {2019: "2020-02-30"}}},
             "notice.start.2019",
             "2020-02-30",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_recommendations_refused_naming_file_key_value(

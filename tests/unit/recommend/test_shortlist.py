@@ -32,15 +32,11 @@ from tests.unit.recommend.world import (
 )
 
 D = dt.date
-ENGINES = [
-    pytest.param("sqlite_url", id="sqlite"),
-    pytest.param("pg_url", id="postgres", marks=pytest.mark.postgres),
-]
 
 
-@pytest.fixture(params=ENGINES)
-def wh(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
-    w = Warehouse(request.getfixturevalue(request.param))
+@pytest.fixture
+def wh(backend_url: str) -> Iterator[Warehouse]:
+    w = Warehouse(backend_url)
     yield w
     w.dispose()
 
@@ -104,7 +100,8 @@ def test_ties_then_city_cap_then_quota(wh: Warehouse) -> None:
     assert rows["E1"]["reasons"] == "over_city_cap"  # Anqing already has its 2
     assert rows["E4"]["reasons"] == "over_city_cap"
     assert rows["E6"]["reasons"] == "over_quota"  # Chizhou has room, the quota has not
-    assert rows["E6"]["score"] == 83 and rows["E6"]["rank"] is None
+    assert rows["E6"]["score"] == 83
+    assert rows["E6"]["rank"] is None
 
 
 def test_score_is_the_weighted_evaluation_plus_the_years_measured_contribution(
@@ -122,7 +119,7 @@ def test_score_is_the_weighted_evaluation_plus_the_years_measured_contribution(
         # started earlier and completed since: it overlapped the year, so it counts
         agreement(
             "A7", "E1", target=v[3], start=D(2016, 1, 1), end=D(2018, 2, 28), status="completed"
-        ),  # fmt: skip
+        ),
     ]
     wh.submit(ANQING, "2018-06", activities=[activity("H1", ["E1", "E2"]), activity("H2", ["E1"])])
     wh.submit(ANQING, "2018-07", activities=[activity("H1", ["E1"], held=D(2018, 7, 3))])
@@ -159,8 +156,10 @@ def test_latest_listing_and_next_years_evaluation_decide(wh: Warehouse) -> None:
         ANQING, "2019-01", evaluations=[evaluation("E1", 91), evaluation("E2", 99, year=2017)]
     )
     rows = by_id(shortlist.build(wh.engine, 2018, RUN, rules()))
-    assert rows["E1"]["status"] == "ranked" and rows["E1"]["score"] == 91
-    assert rows["E1"]["county_code"] == QIANSHAN and rows["E1"]["filed_on"] == D(2018, 8, 1)
+    assert rows["E1"]["status"] == "ranked"
+    assert rows["E1"]["score"] == 91
+    assert rows["E1"]["county_code"] == QIANSHAN
+    assert rows["E1"]["filed_on"] == D(2018, 8, 1)
     assert rows["E1"]["affiliation"] == "高校，服务安庆市"
     assert rows["E2"]["reasons"] == "not_filed"
 

@@ -88,7 +88,7 @@ def rules(
             title="{year}年度公示",
             issuer="省科协",
             objections="书面反映",
-        ),  # fmt: skip
+        ),
     )
 
 
