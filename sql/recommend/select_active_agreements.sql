@@ -10,8 +10,8 @@ final as (
         count(distinct a.agreement_id) as active_agreements
     from latest_files as f
     inner join clean_agreements as a
-        on a.city_code = f.city_code
-        and a.period = f.period
+        on f.city_code = a.city_code
+        and f.period = a.period
     where a.status = 'active'
     group by a.helper_kind, a.helper_id
 )

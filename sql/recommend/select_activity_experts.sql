@@ -9,7 +9,7 @@ with final as (
         a.expert_ids
     from clean_activities as a
     inner join submission as s
-        on s.submission_id = a.submission_id
+        on a.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where
         a.period between :first_period and :last_period

@@ -27,7 +27,7 @@ final as (
         prev.attainment as previous_attainment
     from attained as cur
     left join attained as prev
-        on prev.county_code = cur.county_code
+        on cur.county_code = prev.county_code
         and prev.period = :previous_year_end
     where cur.period = :year_end
 )

@@ -8,11 +8,11 @@ with rated as (
         v.city_recommends,
         row_number() over (
             partition by v.subject_kind, v.subject_id
-            order by v.period desc, v.city_code, v.row_number
+            order by v.period desc, v.city_code asc, v.row_number asc
         ) as recency
     from clean_evaluations as v
     inner join submission as s
-        on s.submission_id = v.submission_id
+        on v.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where
         v.year = :year

@@ -12,11 +12,11 @@ with listed as (
         e.registered_on as filed_on,
         row_number() over (
             partition by e.expert_id
-            order by e.period desc, e.city_code, e.row_number
+            order by e.period desc, e.city_code asc, e.row_number asc
         ) as recency
     from clean_experts as e
     inner join submission as s
-        on s.submission_id = e.submission_id
+        on e.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where e.period between :first_period and :last_period
 ),

@@ -6,7 +6,7 @@ with final as (
         v.subject_id
     from clean_evaluations as v
     inner join submission as s
-        on s.submission_id = v.submission_id
+        on v.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where v.fabrication = :flagged
 )

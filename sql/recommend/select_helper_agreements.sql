@@ -11,11 +11,11 @@ with agreements as (
         a.end_on,
         row_number() over (
             partition by a.agreement_id
-            order by a.period desc, a.city_code, a.row_number
+            order by a.period desc, a.city_code asc, a.row_number asc
         ) as recency
     from clean_agreements as a
     inner join submission as s
-        on s.submission_id = a.submission_id
+        on a.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where a.period between :first_period and :last_period
 ),

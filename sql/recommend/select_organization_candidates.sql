@@ -11,11 +11,11 @@ with listed as (
         o.registered_on as filed_on,
         row_number() over (
             partition by o.org_id
-            order by o.period desc, o.city_code, o.row_number
+            order by o.period desc, o.city_code asc, o.row_number asc
         ) as recency
     from clean_organizations as o
     inner join submission as s
-        on s.submission_id = o.submission_id
+        on o.submission_id = s.submission_id
         and s.status in ('accepted', 'accepted_with_errors')
     where o.period between :first_period and :last_period
 ),

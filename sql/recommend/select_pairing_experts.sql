@@ -14,12 +14,12 @@ listed as (
         e.registered_on as filed_on,
         row_number() over (
             partition by e.expert_id
-            order by e.period desc, e.city_code, e.row_number
+            order by e.period desc, e.city_code asc, e.row_number asc
         ) as recency
     from latest_files as f
     inner join clean_experts as e
-        on e.city_code = f.city_code
-        and e.period = f.period
+        on f.city_code = e.city_code
+        and f.period = e.period
     where e.registered_on is not null and e.registered_on <= :last_day
 ),
 

@@ -13,12 +13,12 @@ listed as (
         o.registered_on as filed_on,
         row_number() over (
             partition by o.org_id
-            order by o.period desc, o.city_code, o.row_number
+            order by o.period desc, o.city_code asc, o.row_number asc
         ) as recency
     from latest_files as f
     inner join clean_organizations as o
-        on o.city_code = f.city_code
-        and o.period = f.period
+        on f.city_code = o.city_code
+        and f.period = o.period
     where
         o.registered_on is not null
         and o.registered_on <= :last_day

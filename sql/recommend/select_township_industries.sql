@@ -10,8 +10,8 @@ final as (
         t.industry
     from latest_files as f
     inner join clean_townships as t
-        on t.city_code = f.city_code
-        and t.period = f.period
+        on f.city_code = t.city_code
+        and f.period = t.period
     where t.industry is not null and t.industry <> ''
 )
 
