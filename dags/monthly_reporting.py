@@ -37,6 +37,9 @@ fix, clear the task. A failed `publish_quality` names the warehouse check that f
 rows, two current versions, negative counts): a pipeline bug, never an office's file. Failure
 emails go to the data engineers (`<output>/outbox/`). Data Docs: `<output>/data_docs/index.html`
 (its path is also in the `publish_quality` log); feedback workbooks: `<output>/feedback/`.
+`send_outbox` fails only when the mail server refuses the connection's settings (login, STARTTLS,
+certificate): no email is used up; fix `techaid_smtp` and clear the task. An unreachable server
+leaves the emails pending for the next send; an email is never sent twice (docs/emails.md).
 """
 
 from __future__ import annotations
