@@ -381,3 +381,9 @@ def read_rollup(engine: Engine, period: str, county: str | None = None) -> Rollu
         reporting=reporting, quality=quality, history_county=chosen,
         history_indicators=indicators, history=history,
     )  # fmt: skip
+
+
+def computed_periods(engine: Engine) -> list[str]:
+    """Every month with a computed rollup, oldest first (empty before the first computation)."""
+    with engine.connect() as conn:
+        return [str(r["period"]) for r in _rows(conn, "select_computed_periods")]
