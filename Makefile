@@ -22,7 +22,7 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock lock-check test lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators system-deps screenshots
+.PHONY: install lock lock-check test test-distributed lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators system-deps screenshots
 
 install: system-deps $(VENV)/.installed data-docs-assets
 
@@ -84,6 +84,12 @@ lock-check: $(VENV)/.installed
 
 test: install
 	$(PY) -m pytest
+
+# monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
+# dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
+# through the REST API (a few minutes; logs in var/distributed/). Not part of `make test`.
+test-distributed: install
+	$(PY) -m pytest tests/distributed -m distributed -s
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -127,7 +127,7 @@ def _confirm_undefined(conn_id: str) -> Connection | None:
         else:
             try:
                 conn = backend.get_connection(conn_id=conn_id)
-            except Exception as exc:  # noqa: BLE001 - any failure means "defined, unreadable"
+            except Exception as exc:  # any failure means "defined, unreadable"
                 raise ConnectionUnreadable(
                     f"connection {conn_id!r} is defined in {where} but cannot be read: "
                     f"{type(exc).__name__}: {exc}"
