@@ -3,7 +3,8 @@
 -- the file (city) that month's rows are in, and that month's last day (dates in a snapshot are
 -- judged as of the month it describes). No row found: no version ever accepted (no_data). A
 -- source month before the period means the city sent nothing accepted since: carried forward.
-delete from indicator_source where period = :period;
+delete from indicator_source
+where period = :period;
 
 insert into indicator_source (
     period, county_code, city_code, source_city_code, source_period, as_of, as_of_next
@@ -31,10 +32,10 @@ held as (
         c.period as source_period,
         row_number() over (
             partition by m.county_code
-            order by c.period desc, c.city_code
+            order by c.period desc, c.city_code asc
         ) as recency
     from clean_counties as c
-    inner join county_map as m on m.code = c.county_code
+    inner join county_map as m on c.county_code = m.code
     where c.period <= :period
 ),
 
@@ -49,9 +50,9 @@ final as (
         cal.next_day as as_of_next
     from counties as k
     left join held as h
-        on h.county_code = k.county_code
+        on k.county_code = h.county_code
         and h.recency = 1
-    left join indicator_calendar as cal on cal.period = h.source_period
+    left join indicator_calendar as cal on h.source_period = cal.period
 )
 
 select * from final;

@@ -25,89 +25,89 @@ province_flags as (
 ),
 {% for ind in indicators %}
 
-items_{{ loop.index }} as (
-    select distinct
-        s.county_code,
-        s.city_code,
-        r.{{ ind.column }} as item
-    from {{ macros.source_rows('clean_' ~ ind.sheet) }}
-    {{ macros.county_join(ind.sheet) }}
-    inner join county_source as s
-        on s.county_code = m.county_code
-        and s.source_city_code = r.city_code
-        and s.source_period = r.period
-    where r.{{ ind.column }} is not null and {{ ind.where }}
-),
+    items_{{ loop.index }} as (
+        select distinct
+            s.county_code,
+            s.city_code,
+            r.{{ ind.column }} as item
+        from {{ macros.source_rows('clean_' ~ ind.sheet) }}
+        {{ macros.county_join(ind.sheet) }}
+        inner join county_source as s
+            on m.county_code = s.county_code
+            and r.city_code = s.source_city_code
+            and r.period = s.source_period
+        where r.{{ ind.column }} is not null and {{ ind.where }}
+    ),
 
-county_counts_{{ loop.index }} as (
-    select
-        county_code,
-        count(distinct item) as n
-    from items_{{ loop.index }}
-    group by county_code
-),
+    county_counts_{{ loop.index }} as (
+        select
+            county_code,
+            count(distinct item) as n
+        from items_{{ loop.index }}
+        group by county_code
+    ),
 
-city_counts_{{ loop.index }} as (
-    select
-        city_code,
-        count(distinct item) as n
-    from items_{{ loop.index }}
-    group by city_code
-),
+    city_counts_{{ loop.index }} as (
+        select
+            city_code,
+            count(distinct item) as n
+        from items_{{ loop.index }}
+        group by city_code
+    ),
 
-province_count_{{ loop.index }} as (
-    select count(distinct item) as n
-    from items_{{ loop.index }}
-),
+    province_count_{{ loop.index }} as (
+        select count(distinct item) as n
+        from items_{{ loop.index }}
+    ),
 {% endfor %}
 
 counts as (
-{% for ind in indicators %}
-    select
-        '{{ ind.code }}' as indicator,
-        'county' as level,
-        s.county_code as org_code,
-        s.city_code,
-        s.has_data,
-        s.carried_forward,
-        s.source_period,
-        coalesce(c.n, 0) as n
-    from county_source as s
-    left join county_counts_{{ loop.index }} as c on c.county_code = s.county_code
+    {% for ind in indicators %}
+        select
+            '{{ ind.code }}' as indicator,
+            'county' as level,
+            s.county_code as org_code,
+            s.city_code,
+            s.has_data,
+            s.carried_forward,
+            s.source_period,
+            coalesce(c.n, 0) as n
+        from county_source as s
+        left join county_counts_{{ loop.index }} as c on s.county_code = c.county_code
 
-    union all
+        union all
 
-    select
-        '{{ ind.code }}' as indicator,
-        'city' as level,
-        g.city_code as org_code,
-        g.city_code,
-        g.has_data,
-        g.carried_forward,
-        cast(null as varchar(7)) as source_period,
-        coalesce(c.n, 0) as n
-    from city_flags as g
-    left join city_counts_{{ loop.index }} as c on c.city_code = g.city_code
+        select
+            '{{ ind.code }}' as indicator,
+            'city' as level,
+            g.city_code as org_code,
+            g.city_code,
+            g.has_data,
+            g.carried_forward,
+            cast(null as varchar(7)) as source_period,
+            coalesce(c.n, 0) as n
+        from city_flags as g
+        left join city_counts_{{ loop.index }} as c on g.city_code = c.city_code
 
-    union all
+        union all
 
-    select
-        '{{ ind.code }}' as indicator,
-        'province' as level,
-        cast(:province_code as varchar(6)) as org_code,
-        cast(null as varchar(6)) as city_code,
-        g.has_data,
-        g.carried_forward,
-        cast(null as varchar(7)) as source_period,
-        c.n
-    from province_flags as g
-    cross join province_count_{{ loop.index }} as c
-{% if not loop.last %}
+        select
+            '{{ ind.code }}' as indicator,
+            'province' as level,
+            cast(:province_code as varchar(6)) as org_code,
+            cast(null as varchar(6)) as city_code,
+            g.has_data,
+            g.carried_forward,
+            cast(null as varchar(7)) as source_period,
+            c.n
+        from province_flags as g
+        cross join province_count_{{ loop.index }} as c
+        {% if not loop.last %}
 
-    union all
+            union all
 
-{% endif %}
-{% endfor %}
+        {% endif %}
+    {% endfor %}
 ),
 
 final as (

@@ -11,21 +11,17 @@ insert into indicator_stage (
 with {{ macros.source_ctes() }},
 {% for sheet in sheets %}
 
-sums_{{ sheet.name }} as (
-    select
-        m.county_code,
-{% for t in sheet.terms %}
-{% if t.where %}
-        sum(case when {{ t.where }} then {{ t.expr }} else 0 end) as {{ t.id }}{{ "," if not loop.last }}
-{% else %}
-        sum({{ t.expr }}) as {{ t.id }}{{ "," if not loop.last }}
-{% endif %}
-{% endfor %}
-    from clean_{{ sheet.name }} as r
-    {{ macros.county_join(sheet.name) }}
-    where r.period >= :program_start and r.period <= :period
-    group by m.county_code
-),
+    sums_{{ sheet.name }} as (
+        select
+            m.county_code,
+        {% for t in sheet.terms %}
+            sum({{ t.value }}) as {{ t.id }}{{ "," if not loop.last }}
+        {% endfor %}
+        from clean_{{ sheet.name }} as r
+        {{ macros.county_join(sheet.name) }}
+        where r.period >= :program_start and r.period <= :period
+        group by m.county_code
+    ),
 {% endfor %}
 
 {{ macros.flow_facts() }},

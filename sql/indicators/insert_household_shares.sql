@@ -18,10 +18,10 @@ snapshot as (
     select
         r.city_code,
         r.period,
-{% for c in snapshot_columns %}
-        r.{{ c }},
-{% endfor %}
-        r.household_id
+        r.household_id{{ "," if snapshot_columns }}
+    {% for c in snapshot_columns %}
+        r.{{ c }}{{ "," if not loop.last }}
+    {% endfor %}
     from {{ macros.source_rows('clean_households') }}
     where {{ any_numerator }}
 ),
@@ -29,9 +29,10 @@ snapshot as (
 denominators as (
     select
         substr(g.village_code, 1, 6) as code,
-{% for ind in indicators %}
-        sum(case when {{ ind.in_population }} then 1 else 0 end) as {{ ind.denominator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% for ind in indicators %}
+        sum(case when {{ ind.in_population }} then 1 else 0 end)
+            as {{ ind.denominator }}{{ "," if not loop.last }}
+    {% endfor %}
     from register_households as g
     where g.register_date = :register_date
     group by substr(g.village_code, 1, 6)
@@ -42,9 +43,10 @@ numerators as (
         substr(g.village_code, 1, 6) as code,
         sn.city_code as file_city_code,
         sn.period as file_period,
-{% for ind in indicators %}
-        sum(case when {{ ind.in_population }} and {{ ind.counted }} then 1 else 0 end) as {{ ind.numerator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% for ind in indicators %}
+        sum(case when {{ ind.in_population }} and {{ ind.counted }} then 1 else 0 end)
+            as {{ ind.numerator }}{{ "," if not loop.last }}
+    {% endfor %}
     from register_households as g
     inner join snapshot as sn on g.household_id = sn.household_id
     where g.register_date = :register_date and ({{ any_population }})
@@ -54,9 +56,9 @@ numerators as (
 county_denominators as (
     select
         m.county_code,
-{% for ind in indicators %}
+    {% for ind in indicators %}
         sum(d.{{ ind.denominator }}) as {{ ind.denominator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% endfor %}
     from denominators as d
     inner join county_map as m on d.code = m.code
     group by m.county_code
@@ -65,16 +67,15 @@ county_denominators as (
 county_numerators as (
     select
         m.county_code,
-{% for ind in indicators %}
+    {% for ind in indicators %}
         sum(n.{{ ind.numerator }}) as {{ ind.numerator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% endfor %}
     from numerators as n
     inner join county_map as m on n.code = m.code
     inner join county_source as s
-        on
-            m.county_code = s.county_code
-            and n.file_city_code = s.source_city_code
-            and n.file_period = s.source_period
+        on m.county_code = s.county_code
+        and n.file_city_code = s.source_city_code
+        and n.file_period = s.source_period
     group by m.county_code
 ),
 

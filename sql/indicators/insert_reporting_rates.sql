@@ -41,7 +41,7 @@ per_city as (
         count(a.period) as months_accepted
     from cities as c
     cross join expected_months as e
-    left join accepted_months as a on a.city_code = c.city_code
+    left join accepted_months as a on c.city_code = a.city_code
     group by c.city_code, e.months
 ),
 

@@ -9,34 +9,29 @@ insert into indicator_stage (
 with {{ macros.source_ctes() }},
 {% for sheet in sheets %}
 
-rows_{{ sheet.name }} as (
-    select
-        s.county_code,
-{% for t in sheet.terms %}
-{% if t.where %}
-        case when {{ t.where }} then {{ t.expr }} else 0 end as {{ t.id }}{{ "," if not loop.last }}
-{% else %}
-        {{ t.expr }} as {{ t.id }}{{ "," if not loop.last }}
-{% endif %}
-{% endfor %}
-    from {{ macros.source_rows('clean_' ~ sheet.name) }}
-    {{ macros.county_join(sheet.name) }}
-    inner join county_source as s
-        on
-            m.county_code = s.county_code
+    rows_{{ sheet.name }} as (
+        select
+            s.county_code,
+        {% for t in sheet.terms %}
+            {{ t.value }} as {{ t.id }}{{ "," if not loop.last }}
+        {% endfor %}
+        from {{ macros.source_rows('clean_' ~ sheet.name) }}
+        {{ macros.county_join(sheet.name) }}
+        inner join county_source as s
+            on m.county_code = s.county_code
             and r.city_code = s.source_city_code
             and r.period = s.source_period
-),
+    ),
 
-sums_{{ sheet.name }} as (
-    select
-        county_code,
-{% for t in sheet.terms %}
-        sum({{ t.id }}) as {{ t.id }}{{ "," if not loop.last }}
-{% endfor %}
-    from rows_{{ sheet.name }}
-    group by county_code
-),
+    sums_{{ sheet.name }} as (
+        select
+            county_code,
+        {% for t in sheet.terms %}
+            sum({{ t.id }}) as {{ t.id }}{{ "," if not loop.last }}
+        {% endfor %}
+        from rows_{{ sheet.name }}
+        group by county_code
+    ),
 {% endfor %}
 
 {{ macros.stock_facts() }},

@@ -13,51 +13,51 @@ with {{ macros.source_ctes() }},
 
 register as (
     select
-{% for c in register_columns %}
-        g.{{ c }},
-{% endfor %}
         m.county_code,
-        m.county_code || substr(g.village_code, 7) as village_key
+        m.county_code || substr(g.village_code, 7) as village_key{{ "," if register_columns }}
+    {% for c in register_columns %}
+        g.{{ c }}{{ "," if not loop.last }}
+    {% endfor %}
     from register_villages as g
     inner join county_map as m on substr(g.village_code, 1, 6) = m.code
     where g.register_date = :register_date
 ),
 {% if flags %}
 
-listings as (
-    select
-        m.county_code || substr(v.village_code, 7) as village_key,
-{% for f in flags %}
-        v.{{ f }} as flag_{{ f }},
-{% endfor %}
-        row_number() over (
-            partition by m.county_code || substr(v.village_code, 7)
-            order by v.period desc
-        ) as recency
-    from clean_villages as v
-    inner join county_map as m on substr(v.village_code, 1, 6) = m.code
-    where v.period <= :period
-),
+    listings as (
+        select
+            m.county_code || substr(v.village_code, 7) as village_key,
+            row_number() over (
+                partition by m.county_code || substr(v.village_code, 7)
+                order by v.period desc
+            ) as recency,
+        {% for f in flags %}
+            v.{{ f }} as flag_{{ f }}{{ "," if not loop.last }}
+        {% endfor %}
+        from clean_villages as v
+        inner join county_map as m on substr(v.village_code, 1, 6) = m.code
+        where v.period <= :period
+    ),
 
-latest_flags as (
-    select
-{% for f in flags %}
-        flag_{{ f }},
-{% endfor %}
-        village_key
-    from listings
-    where recency = 1
-),
+    latest_flags as (
+        select
+            village_key,
+        {% for f in flags %}
+            flag_{{ f }}{{ "," if not loop.last }}
+        {% endfor %}
+        from listings
+        where recency = 1
+    ),
 {% endif %}
 
 snapshot as (
     select
         r.city_code,
         r.period,
-{% for c in snapshot_columns %}
-        r.{{ c }},
-{% endfor %}
-        m.county_code || substr(r.village_code, 7) as village_key
+        m.county_code || substr(r.village_code, 7) as village_key{{ "," if snapshot_columns }}
+    {% for c in snapshot_columns %}
+        r.{{ c }}{{ "," if not loop.last }}
+    {% endfor %}
     from {{ macros.source_rows('clean_villages') }}
     inner join county_map as m on substr(r.village_code, 1, 6) = m.code
 ),
@@ -65,33 +65,33 @@ snapshot as (
 per_village as (
     select
         g.county_code,
-{% for ind in indicators %}
+    {% for ind in indicators %}
         case when {{ ind.in_population }} then 1 else 0 end as {{ ind.denominator }},
         case
             when {{ ind.in_population }} and sn.village_key is not null and {{ ind.counted }}
                 then 1
             else 0
         end as {{ ind.numerator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% endfor %}
     from register as g
     inner join county_source as s on g.county_code = s.county_code
-{% if flags %}
-    left join latest_flags as lf on g.village_key = lf.village_key
-{% endif %}
+    {% if flags %}
+        -- lf.flag_<flag> is read by the population conditions compiled from the catalogue
+        left join latest_flags as lf on g.village_key = lf.village_key  -- noqa: ST11
+    {% endif %}
     left join snapshot as sn
-        on
-            g.village_key = sn.village_key
-            and s.source_city_code = sn.city_code
-            and s.source_period = sn.period
+        on g.village_key = sn.village_key
+        and s.source_city_code = sn.city_code
+        and s.source_period = sn.period
 ),
 
 per_county as (
     select
         county_code,
-{% for ind in indicators %}
+    {% for ind in indicators %}
         sum({{ ind.denominator }}) as {{ ind.denominator }},
         sum({{ ind.numerator }}) as {{ ind.numerator }}{{ "," if not loop.last }}
-{% endfor %}
+    {% endfor %}
     from per_village
     group by county_code
 ),

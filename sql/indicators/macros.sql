@@ -8,6 +8,8 @@
   is written once, here.
 #}
 
+{% import 'macros/binds.sql' as binds with context %}
+
 {#
   county_join(sheet): joins the rows of clean_<sheet> (alias r) to county_map (alias m), so
   m.county_code is the county published for the period whatever code the row was filed under
@@ -17,34 +19,32 @@
   techaid.indicators.catalogue.COUNTY_SHEETS.
 #}
 {% macro county_join(sheet) -%}
-{% if sheet in ('counties', 'experts', 'activities') -%}
-inner join county_map as m on r.county_code = m.code
-{%- elif sheet == 'townships' -%}
-inner join county_map as m on substr(r.township_code, 1, 6) = m.code
-{%- elif sheet == 'villages' -%}
-inner join county_map as m on substr(r.village_code, 1, 6) = m.code
-{%- elif sheet == 'organizations' -%}
-inner join county_map as m on substr(r.location_code, 1, 6) = m.code
-{%- elif sheet == 'households' -%}
-inner join register_households as rh
-        on
-            r.household_id = rh.household_id
-            and rh.register_date = :register_date
+    {% if sheet in ('counties', 'experts', 'activities') -%}
+        inner join county_map as m on r.county_code = m.code
+    {%- elif sheet == 'townships' -%}
+        inner join county_map as m on substr(r.township_code, 1, 6) = m.code
+    {%- elif sheet == 'villages' -%}
+        inner join county_map as m on substr(r.village_code, 1, 6) = m.code
+    {%- elif sheet == 'organizations' -%}
+        inner join county_map as m on substr(r.location_code, 1, 6) = m.code
+    {%- elif sheet == 'households' -%}
+        inner join register_households as rh
+        on r.household_id = rh.household_id
+        and rh.register_date = :register_date
     inner join county_map as m on substr(rh.village_code, 1, 6) = m.code
-{%- elif sheet == 'agreements' -%}
-left join register_households as rh
-        on
-            r.target_id = rh.household_id
-            and r.target_kind = 'household'
-            and rh.register_date = :register_date
+    {%- elif sheet == 'agreements' -%}
+        left join register_households as rh
+        on r.target_id = rh.household_id
+        and r.target_kind = 'household'
+        and rh.register_date = :register_date
     inner join county_map as m
         on m.code = case
             when r.target_kind = 'village' then substr(r.target_id, 1, 6)
             else substr(rh.village_code, 1, 6)
         end
-{%- else -%}
-{{ fail('county_join: the rows of sheet ' ~ sheet ~ ' cannot be attributed to a county') }}
-{%- endif %}
+    {%- else -%}
+        {{ fail('county_join: the rows of sheet ' ~ sheet ~ ' cannot be attributed to a county') }}
+    {%- endif %}
 {%- endmacro %}
 
 {# The CTEs every shape starts from: the period's county map, each county's source month, and the
@@ -90,10 +90,9 @@ source_files as (
 {% macro source_rows(table) -%}
 source_files as f
     inner join {{ table }} as r
-        on
-            f.source_city_code = r.city_code
-            and f.source_period = r.period
-            and r.period in :source_periods
+        on f.source_city_code = r.city_code
+        and f.source_period = r.period
+        and r.period {{ binds.in_list('source_periods') }}
 {%- endmacro %}
 
 {% macro stage_columns() -%}
@@ -167,16 +166,16 @@ measures as (
         f.carried_forward,
         f.months_accepted,
         f.months_expected{{ "," if parts }}
-{% for part in parts %}
-{% set outer = loop %}
-{% for c in part.columns %}
-        coalesce({{ part.cte }}.{{ c }}, 0) as {{ c }}{{ "," if not (loop.last and outer.last) }}
-{% endfor %}
-{% endfor %}
+    {% for part in parts %}
+        {% set outer = loop %}
+        {% for c in part.columns %}
+            coalesce({{ part.cte }}.{{ c }}, 0) as {{ c }}{{ "," if not (loop.last and outer.last) }}
+        {% endfor %}
+    {% endfor %}
     from county_facts as f
-{% for part in parts %}
-    left join {{ part.cte }} on f.county_code = {{ part.cte }}.county_code
-{% endfor %}
+    {% for part in parts %}
+        left join {{ part.cte }} on f.county_code = {{ part.cte }}.county_code
+    {% endfor %}
 )
 {%- endmacro %}
 
@@ -184,34 +183,33 @@ measures as (
    over the measures (the plan names them), rollup how the rollup query adds them up. #}
 {% macro by_indicator(indicators) -%}
 by_indicator as (
-{% for ind in indicators %}
-    select
-        county_code,
-        city_code,
-        source_period,
-        has_data,
-        carried_forward,
-        months_accepted,
-        months_expected,
-        '{{ ind.code }}' as indicator,
-        '{{ ind.rollup }}' as rollup,
-        cast({{ ind.numerator }} as double precision) as numerator,
-        cast({{ ind.denominator }} as double precision) as denominator
-    from measures
-{% if not loop.last %}
+    {% for ind in indicators %}
+        select
+            county_code,
+            city_code,
+            source_period,
+            has_data,
+            carried_forward,
+            months_accepted,
+            months_expected,
+            '{{ ind.code }}' as indicator,
+            '{{ ind.rollup }}' as rollup,
+            cast({{ ind.numerator }} as double precision) as numerator,
+            cast({{ ind.denominator }} as double precision) as denominator
+        from measures
+        {% if not loop.last %}
 
-    union all
+            union all
 
-{% endif %}
-{% endfor %}
+        {% endif %}
+    {% endfor %}
 )
 {%- endmacro %}
 
 {# final: the indicator_stage row of each county, in stage_columns() order (the insert reads it
-   with select *). Nothing is measured
-   for a county without data; a share's value is numerator / denominator when there is any
-   population. A register share keeps its denominator without data (register_denominator):
-   the register, not the submission, says how many there are. #}
+   with select *). Nothing is measured for a county without data; a share's value is numerator /
+   denominator when there is any population. A register share keeps its denominator without
+   data (register_denominator): the register, not the submission, says how many there are. #}
 {% macro county_final(register_denominator=false) -%}
 final as (
     select
@@ -222,11 +220,11 @@ final as (
         city_code,
         cast(rollup as varchar(20)) as rollup,
         case when has_data = 1 then numerator end as numerator,
-{% if register_denominator %}
+    {% if register_denominator %}
         denominator,
-{% else %}
+    {% else %}
         case when has_data = 1 then denominator end as denominator,
-{% endif %}
+    {% endif %}
         case
             when has_data = 0 then null
             when rollup <> 'ratio_of_sums' then numerator

@@ -10,4 +10,5 @@ final as (
     where period >= :from_period
 )
 
-select * from final order by period;
+select * from final
+order by period;

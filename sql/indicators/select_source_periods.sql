@@ -11,4 +11,5 @@ final as (
     from sources
 )
 
-select * from final order by source_period;
+select * from final
+order by source_period;

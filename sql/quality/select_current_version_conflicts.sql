@@ -29,7 +29,8 @@ final as (
         accepted_versions,
         current_versions
     from months
-    where (accepted_versions > 0 and current_versions <> 1)
+    where
+        (accepted_versions > 0 and current_versions <> 1)
         or (accepted_versions = 0 and current_versions > 0)
 )
 

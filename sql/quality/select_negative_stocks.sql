@@ -10,23 +10,23 @@
     'clean_villages': ['associations', 'business_entities'],
 } %}
 with negatives as (
-{% for table, columns in checked.items() %}
-{% set outer = loop %}
-{% for column in columns %}
-    select
-        '{{ table }}' as table_name,
-        city_code,
-        period,
-        '{{ column }}' as column_name,
-        count(*) as n
-    from {{ table }}
-    where {{ column }} < 0
-    group by city_code, period
-{% if not (loop.last and outer.last) %}
-    union all
-{% endif %}
-{% endfor %}
-{% endfor %}
+    {% for table, columns in checked.items() %}
+        {% set outer = loop %}
+        {% for column in columns %}
+            select
+                '{{ table }}' as table_name,
+                city_code,
+                period,
+                '{{ column }}' as column_name,
+                count(*) as n
+            from {{ table }}
+            where {{ column }} < 0
+            group by city_code, period
+            {% if not (loop.last and outer.last) %}
+                union all
+            {% endif %}
+        {% endfor %}
+    {% endfor %}
 ),
 
 final as (

@@ -4,14 +4,16 @@
 -- Distinct counts (an expert listed by two cities counts once) are not additive and not checked.
 -- One line per period, indicator and parent in violation (each counts once: no n column).
 with additive as (
-{% for code, rollup in additive %}
-    select '{{ code }}' as indicator, '{{ rollup }}' as rollup
-{% if not loop.last %}
-    union all
-{% endif %}
-{% else %}
-{{ fail('select_rollup_mismatches: no additive indicator to check') }}
-{% endfor %}
+    {% for code, rollup in additive %}
+        select
+            '{{ code }}' as indicator,
+            '{{ rollup }}' as rollup
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {% else %}
+        {{ fail('select_rollup_mismatches: no additive indicator to check') }}
+    {% endfor %}
 ),
 
 counties as (
@@ -23,9 +25,9 @@ counties as (
         coalesce(v.numerator, 0) as numerator,
         coalesce(v.denominator, 0) as denominator
     from indicator_value as v
-    inner join additive as a on a.indicator = v.indicator
+    inner join additive as a on v.indicator = a.indicator
     inner join county_ranking as r
-        on r.period = v.period and r.county_code = v.org_code
+        on v.period = r.period and v.org_code = r.county_code
     where v.level = 'county'
 ),
 
@@ -63,7 +65,7 @@ parents as (
         coalesce(v.numerator, 0) as numerator,
         coalesce(v.denominator, 0) as denominator
     from indicator_value as v
-    inner join additive as a on a.indicator = v.indicator
+    inner join additive as a on v.indicator = a.indicator
     where v.level in ('city', 'province')
 ),
 
@@ -79,9 +81,10 @@ final as (
         c.denominator as children_denominator
     from parents as p
     inner join child_sums as c
-        on c.period = p.period and c.indicator = p.indicator
-        and c.level = p.level and c.org_code = p.org_code
-    where abs(p.numerator - c.numerator) > 0.000001 * (1 + abs(c.numerator))
+        on p.period = c.period and p.indicator = c.indicator
+        and p.level = c.level and p.org_code = c.org_code
+    where
+        abs(p.numerator - c.numerator) > 0.000001 * (1 + abs(c.numerator))
         or abs(p.denominator - c.denominator) > 0.000001 * (1 + abs(c.denominator))
 )
 

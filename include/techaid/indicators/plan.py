@@ -56,7 +56,8 @@ class _Terms:
         tid = f"t{len(self._ids)}"
         self._ids[key] = tid
         expr = f"coalesce(r.{term.column}, 0)" if term.column else "1"
-        self.by_sheet.setdefault(term.sheet, []).append({"id": tid, "where": sql, "expr": expr})
+        value = f"case when {sql} then {expr} else 0 end" if sql else expr  # one row's part
+        self.by_sheet.setdefault(term.sheet, []).append({"id": tid, "value": value})
         return tid
 
     def sheets(self) -> list[dict[str, Any]]:

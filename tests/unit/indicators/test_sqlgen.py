@@ -64,3 +64,10 @@ def test_a_sheet_the_sql_cannot_place_in_a_county_stops_the_render() -> None:
 def test_a_warehouse_check_without_clean_tables_stops_the_render() -> None:
     with pytest.raises(sqlfiles.SqlTemplateError, match="no clean table"):
         sqlfiles.render("quality/select_orphan_clean_rows.sql", clean_tables=[])
+
+
+def test_a_list_bind_expands_at_run_time_and_parses_under_the_linter() -> None:
+    template = "{% import 'macros/binds.sql' as b with context %}x {{ b.in_list('months') }}"
+    env = sqlfiles.environment()
+    assert env.from_string(template).render() == "x in :months"  # SQLAlchemy expands it
+    assert env.from_string(template).render(sqlfluff_lint=True) == "x in (:months)"
