@@ -12,7 +12,8 @@ GX (its metaclasses do that on class creation); only :mod:`techaid.quality.gx_ru
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Collection, Mapping
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from great_expectations.compatibility import pydantic
@@ -46,7 +47,14 @@ class ColumnValuesPrefixInSet(ColumnMapMetricProvider):
     condition_value_keys = ("prefix_length", "value_set", "also_allowed")
 
     @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, prefix_length, value_set, also_allowed=None, **kwargs):
+    def _pandas(
+        cls,
+        column: pd.Series,
+        prefix_length: int,
+        value_set: Collection[str] | None,
+        also_allowed: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> pd.Series:
         text = _as_str(column)
         ok = text.str.slice(0, int(prefix_length)).isin(list(value_set or ()))
         if also_allowed:
@@ -109,7 +117,14 @@ class ColumnPairValuesAPrefixEqualB(ColumnPairMapMetricProvider):
     condition_value_keys = ("prefix_length", "aliases")
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_A, column_B, prefix_length, aliases=None, **kwargs):
+    def _pandas(
+        cls,
+        column_A: pd.Series,
+        column_B: pd.Series,
+        prefix_length: int,
+        aliases: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> pd.Series:
         a = _as_str(column_A).str.slice(0, int(prefix_length))
         b = _as_str(column_B)
         if aliases:

@@ -105,12 +105,12 @@ def _failures(result: Any, parameters: Mapping[str, Any]) -> list[Failure]:
         return [Failure(rule, int(r[ROW]), a, r.get(a), text(r.get(b))) for r in rows]
     column = kw["column"]
     if kind in ("expect_column_values_to_be_unique",):
-        groups = defaultdict(list)
+        rows_of: dict[str, list[int]] = defaultdict(list)
         for r in rows:
-            groups[text(r.get(column))].append(int(r[ROW]))
+            rows_of[text(r.get(column))].append(int(r[ROW]))
         for r in rows:
             n = int(r[ROW])
-            others = "、".join(str(m) for m in groups[text(r.get(column))] if m != n)
+            others = "、".join(str(m) for m in rows_of[text(r.get(column))] if m != n)
             out.append(Failure(rule, n, column, r.get(column), others))
         return out
     if kind == "expect_column_values_to_be_between":
@@ -269,9 +269,8 @@ def validate_frame(
     for res in results.results:
         problem = _exception(res.exception_info)
         if problem:
-            raise QualityCheckError(
-                f"{sheet}: {res.expectation_config.type} could not run: {problem}"
-            )
+            what = res.expectation_config.type if res.expectation_config else "an expectation"
+            raise QualityCheckError(f"{sheet}: {what} could not run: {problem}")
         if not res.success:
             failures += _failures(res, parameters)
     return failures
