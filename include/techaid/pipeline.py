@@ -229,6 +229,7 @@ def check_context(engine: Any, parsed: ParsedFile) -> Any:
         register_households=households,
         register_villages=villages,
         history=reads.county_history(engine, parsed.city_code, parsed.period),
+        supported_villages=reads.supported_villages(engine, parsed.city_code, parsed.period),
     )
 
 
@@ -262,7 +263,7 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
     from techaid.outputs import data_docs, feedback
 
     engine = wh_engine.make_engine(url)
-    touched = sorted({period, *(v["period"] for plan in plans for v in plan["versions"])})
+    touched = _months_touched(engine, period, plans)
     ids = [sid for p in touched for sid in feedback.feedback_ids(engine, p)]
     program = config.program().program
     ids += reads.refused_outside(engine, periods.period_range(program.start, program.end))
@@ -273,6 +274,18 @@ def publish_quality(url: str, period: str, plans: list[dict[str, Any]]) -> dict[
     warehouse_checks.assert_warehouse_ok(engine)
     log.info("feedback workbooks: %d; Data Docs: %s", len(written), index)
     return {"feedback": [str(p) for p in written], "data_docs": str(index), "periods": touched}
+
+
+def _months_touched(engine: Any, period: str, plans: list[dict[str, Any]]) -> list[str]:
+    """The months whose versions' feedback may have changed in this run: those of the versions
+    taken in, the run's month, and every month computed since the earliest change (a
+    recomputation replaces what it noticed about their files)."""
+    from techaid.indicators import compute
+
+    changed = {period, *(v["period"] for plan in plans for v in plan["versions"])}
+    for d in plans[0]["registers"] if plans else []:
+        changed.add(periods.period_of(dt.date.fromisoformat(d)))
+    return sorted(changed | set(compute.computed_periods(engine, min(changed))))
 
 
 # ---------------------------------------------------------------- registers
@@ -348,13 +361,17 @@ def _rows_with_errors(findings: list[Finding]) -> dict[str, set[int]]:
 def rollup(url: str, period: str, plans: list[dict[str, Any]]) -> list[str]:
     """Compute the indicators and the ranking of the run's month and of every month already
     computed that the run's changes affect, whatever order months are run in (see
-    :func:`months_to_compute`). Returns the months computed, oldest first."""
+    :func:`months_to_compute`); record what the computation noticed about each month's files.
+    Returns the months computed, oldest first."""
     from techaid.indicators import compute
+    from techaid.warehouse import computed_findings
 
     engine = wh_engine.make_engine(url)
     todo = months_to_compute(engine, period, plans)
     for p in todo:
-        compute.compute_period(engine, p)
+        result = compute.compute_period(engine, p)
+        found = computed_findings.unlisted_findings(p, result.unlisted)
+        computed_findings.replace_period_findings(engine, p, found)
     log.info("indicators computed for %s", ", ".join(todo) or "no month")
     return todo
 

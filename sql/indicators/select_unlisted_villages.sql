@@ -1,11 +1,14 @@
 {% import 'indicators/macros.sql' as macros %}
 -- Poor villages of the register in force that a county's source snapshot leaves out: they count
 -- 0 in every village numerator (and keep their last reported flags), so the office is warned.
+-- One row per village left out, with the file (city, month) whose snapshot left it out.
 with {{ macros.source_ctes() }},
 
 register as (
     select
         m.county_code,
+        g.village_code,
+        g.village_name,
         m.county_code || substr(g.village_code, 7) as village_key
     from register_villages as g
     inner join county_map as m on m.code = substr(g.village_code, 1, 6)
@@ -24,8 +27,10 @@ snapshot as (
 final as (
     select
         g.county_code,
+        s.source_city_code,
         s.source_period,
-        count(*) as unlisted
+        g.village_code,
+        g.village_name
     from register as g
     inner join county_source as s on s.county_code = g.county_code
     left join snapshot as sn
@@ -33,12 +38,13 @@ final as (
         and sn.city_code = s.source_city_code
         and sn.period = s.source_period
     where s.source_period is not null and sn.village_key is null
-    group by g.county_code, s.source_period
 )
 
 select
     county_code,
+    source_city_code,
     source_period,
-    unlisted
+    village_code,
+    village_name
 from final
-order by county_code;
+order by county_code, village_code;

@@ -357,10 +357,15 @@ def pairing() -> list[Pair]:
 
 def validate_all(directory: Path | None = None) -> None:
     """Load every configuration file once; raises ConfigError on the first problem."""
+    # Imported here: the submodule reads this package's loaders at import time.
+    from techaid.config import recommendations
+
     d = directory or config_dir()
     load_program(d / "program.yaml")
-    load_schema(d / "sheets.yaml")
+    sheets = load_schema(d / "sheets.yaml")
     load_rules_dir(d)
     h = load_hierarchy(d / "hierarchy.csv")
     load_recipients(d / "recipients.yaml", set(h.city_codes()))
     load_pairing(d / "pairing.csv", h)
+    recommendations.load_rules(d / recommendations.RECOMMENDATIONS_FILE, sheets)
+    recommendations.load_keywords(d / recommendations.KEYWORDS_FILE, sheets)

@@ -34,6 +34,7 @@ APPLIED_BY = {
                "`techaid.quality.register_checks`")
         for code, sheets in REGISTER_RULE_SHEETS.items()
     },
+    "indicator.village_unlisted": ("villages", "the indicator computation (rollup)"),
 }  # fmt: skip
 
 SEVERITY_ZH = {"fatal": "fatal 退回整个文件", "error": "error 该行隔离", "warning": "warning 提示"}
@@ -119,6 +120,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 "previous": 150, "previous_period": "2018-05"},
     "dq.id_in_other_city": {"sheet": "experts", "row": 7, "column": "expert_id",
                             "value": "E0123", "detail": "宿州市"},
+    "indicator.village_unlisted": {"sheet": "villages", "column": "village_code",
+                                   "value": "340825101201", "detail": "石门村"},
     "register.refused": {"value": "register/2018-06-01", "detail": 3,
                          "kept": "继续使用 2017-01-01 的名册"},
     "register.duplicate_key": {"sheet": "households", "row": 30, "column": "household_id",

@@ -64,12 +64,25 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class UnlistedVillage:
+    """A poor village of the register that the snapshot a county's values come from leaves out
+    (counted as not reached): the office whose file it is must hear about it."""
+
+    county_code: str
+    city_code: str  # the file's city and month (the source of the county's snapshot)
+    period: str
+    village_code: str
+    village_name: str | None
+
+
+@dataclass(frozen=True)
 class PeriodResult:
     period: str
     values: int  # indicator_value rows written
     counties: int  # counties ranked
     register_date: Any  # the register in force (None: no accepted register yet)
     warnings: tuple[str, ...] = ()  # e.g. register villages a snapshot leaves out
+    unlisted: tuple[UnlistedVillage, ...] = ()  # those villages one by one
 
 
 def ensure_tables(engine: Engine) -> None:
@@ -267,19 +280,39 @@ def compute_period(engine: Engine, period: str, settings: Settings | None = None
         params = _parameters(conn, period, s)
         values = _publish_values(conn, params, s)
         ranked = _publish_ranking(conn, params, values, s)
-        warnings = _warnings(conn, params)
+        unlisted = _unlisted(conn, params)
+    warnings = _warnings(unlisted)
     for w in warnings:
         log.warning("%s: %s", period, w)
-    return PeriodResult(period, len(values), len(ranked), params["register_date"], warnings)
+    return PeriodResult(
+        period, len(values), len(ranked), params["register_date"], warnings, unlisted
+    )
 
 
-def _warnings(conn: Connection, params: dict[str, Any]) -> tuple[str, ...]:
+def _unlisted(conn: Connection, params: dict[str, Any]) -> tuple[UnlistedVillage, ...]:
     """Register poor villages left out of a county's snapshot: they count 0 in the numerators
     (leaving villages out never improves a share), which the office should hear about."""
     return tuple(
-        f"county {r['county_code']}: {r['unlisted']} poor village(s) of the register not listed"
-        f" in the {r['source_period']} submission (counted as not reached)"
+        UnlistedVillage(
+            r["county_code"],
+            r["source_city_code"],
+            r["source_period"],
+            r["village_code"],
+            r["village_name"],
+        )
         for r in sqlgen.run(conn, "select_unlisted_villages", params)
+    )
+
+
+def _warnings(unlisted: tuple[UnlistedVillage, ...]) -> tuple[str, ...]:
+    """One log line per county and source month."""
+    counts: dict[tuple[str, str], int] = {}
+    for v in unlisted:
+        counts[(v.county_code, v.period)] = counts.get((v.county_code, v.period), 0) + 1
+    return tuple(
+        f"county {county}: {n} poor village(s) of the register not listed"
+        f" in the {source} submission (counted as not reached)"
+        for (county, source), n in sorted(counts.items())
     )
 
 

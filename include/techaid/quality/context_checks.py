@@ -57,6 +57,8 @@ class CheckContext:
     no register is available, which skips the household check and accepts villages only through
     their township. ``history``: the counties' previously accepted values, one row per (period,
     county_code) with the counties-sheet columns; None or empty skips the history checks.
+    ``supported_villages``: village codes the city's accepted activities of earlier months name
+    (support on record, besides the file's own agreements and activities).
     """
 
     city_code: str
@@ -65,6 +67,7 @@ class CheckContext:
     register_households: IdSet | None = None
     register_villages: IdSet | None = None
     history: pd.DataFrame | None = None
+    supported_villages: IdSet | None = None
 
     @classmethod
     def for_city(cls, city_code: str, period: str, **kwargs: Any) -> CheckContext:
@@ -330,7 +333,8 @@ def unregistered_households(parsed: ParsedFile, ctx: CheckContext) -> list[Findi
 
 def count_disagreements(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
     """A county's expert stations against the expert-station organizations located in it; a
-    village marked covered with no agreement or activity for it in the file."""
+    village marked covered with no support on record: no agreement for it in the file (a
+    snapshot of every agreement), no activity in it this month nor in an earlier accepted one."""
     out = []
     counties, orgs = _frame(parsed, "counties"), _frame(parsed, "organizations")
     if counties is not None and orgs is not None:
@@ -361,6 +365,7 @@ def count_disagreements(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
             supported |= set(_str(v["target_id"]).dropna())
         if activities is not None and "village_code" in activities.columns:
             supported |= set(_str(activities["village_code"]).dropna())
+        supported |= set(ctx.supported_villages or ())
         supported = {x for code in supported for x in (ctx.variants(code) or [code])}
         covered = villages[villages["service_covered"].fillna(False).to_numpy(dtype=bool)]
         bad = covered[_not_in(covered["village_code"], supported)]

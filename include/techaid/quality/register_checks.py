@@ -154,8 +154,8 @@ def prefix_mismatches(villages: pd.DataFrame) -> list[Finding]:
     out = []
     for column, n, parent in _PREFIXES:
         child, par = _text(villages[column]), _text(villages[parent])
-        bad = (child.notna() & par.notna() & (child.str.slice(0, n) != par)).fillna(False)
-        bad = bad.to_numpy(dtype=bool)
+        differs = child.notna() & par.notna() & (child.str.slice(0, n) != par)
+        bad = differs.fillna(False).to_numpy(dtype=bool)
         for row, value, expected in zip(villages.loc[bad, ROW], child[bad], par[bad], strict=True):
             out.append(
                 finding("register.prefix_mismatch", sheet="villages", row=int(row),

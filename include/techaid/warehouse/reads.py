@@ -64,6 +64,23 @@ def county_history(engine: sa.Engine, city_code: str, before: str) -> pd.DataFra
         return pd.DataFrame(conn.execute(query).mappings().all())
 
 
+def supported_villages(engine: sa.Engine, city_code: str, before: str) -> set[str]:
+    """Village codes named by the city's accepted activities of every month before ``before``
+    (the clean tables hold the current versions only)."""
+    activities = schema.clean_tables()["activities"]
+    query = (
+        sa.select(activities.c.village_code)
+        .distinct()
+        .where(
+            activities.c.city_code == city_code,
+            activities.c.period < before,
+            activities.c.village_code.is_not(None),
+        )
+    )
+    with engine.connect() as conn:
+        return set(conn.execute(query).scalars())
+
+
 def current_submissions(
     engine: Engine,
     period: str | None = None,

@@ -383,7 +383,8 @@ def test_covered_village_without_support(rows: Rows, run: Callable) -> None:
     f = one(run(rows), "dq.covered_without_support")
     assert (f.severity, f.row) == ("warning", 3)
     assert f.message == (
-        "第3行 村 340826102203 标为科技服务已覆盖，但本文件中没有针对该村的帮扶协议或帮扶活动，请核对"
+        "第3行 村 340826102203 标为科技服务已覆盖，但本文件中没有针对该村的帮扶协议或帮扶活动，"
+        "此前各月也没有在该村开展的帮扶活动，请核对"
     )
 
 

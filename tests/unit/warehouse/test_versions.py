@@ -350,10 +350,17 @@ def test_should_replace_a_dated_register(engine: sa.Engine) -> None:
     version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == day)
     assert version_row[3:] == ("accepted", 2, 7, "corrected")
 
-    wh_register.load_register(engine, day, None, None, shas, "rejected", "bad file")
+    # A refused resend never displaces the accepted register of its date.
+    assert not wh_register.load_register(engine, day, None, None, shas, "rejected", "bad file")
     rows = reads.table_snapshot(engine, "register_households")
-    assert {r[0] for r in rows} == {dt.date(2017, 1, 1)}
+    assert {r[0] for r in rows} == {day, dt.date(2017, 1, 1)}
     version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == day)
+    assert version_row[3:] == ("accepted", 2, 7, "corrected")
+
+    # A date never accepted records its refusal, with no rows.
+    other = dt.date(2018, 6, 1)
+    assert wh_register.load_register(engine, other, None, None, shas, "rejected", "bad file")
+    version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == other)
     assert version_row[3:] == ("rejected", 0, 0, "bad file")
 
 
