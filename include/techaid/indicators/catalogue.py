@@ -15,8 +15,9 @@ import functools
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -278,7 +279,7 @@ class Catalogue(_Strict):
     def __getitem__(self, code: str) -> Indicator:
         return self.indicators[code]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Indicator]:  # type: ignore[override]  # indicators, not fields
         return iter(self.indicators.values())
 
     def of_shape(self, *shapes: str) -> list[Indicator]:
@@ -304,7 +305,7 @@ class _Checker:
     def __init__(self, path: Path, schema: config.Schema, hierarchy: Any):
         self.path, self.schema, self.hierarchy = path, schema, hierarchy
 
-    def fail(self, key: str, value: Any, problem: str) -> None:
+    def fail(self, key: str, value: Any, problem: str) -> NoReturn:
         raise ConfigError(self.path, key, value, problem)
 
     def sheet(self, key: str, name: str, *, kinds: tuple[str, ...]) -> config.SheetSpec:

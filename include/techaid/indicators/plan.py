@@ -118,7 +118,11 @@ def _register_shares(cat: Catalogue, schema: config.Schema, population: str) -> 
     sheet = REGISTER_POPULATIONS[population]
     snap_cols = schema.sheets[sheet].columns
     reg_cols = schema.register_sheets[sheet].columns
-    inds, flags, any_num, used_reg, used_snap = [], [], [], set(), set()
+    inds: list[dict[str, str]] = []
+    flags: list[str] = []
+    any_num: list[str] = []
+    used_reg: set[str] = set()
+    used_snap: set[str] = set()
     for ind in cat.of_shape("share"):
         v = ind.value
         assert isinstance(v, Share)

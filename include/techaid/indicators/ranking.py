@@ -67,7 +67,7 @@ def rank(
     for row in values:
         if row["level"] == "county" and row["indicator"] in key:
             by_county.setdefault(row["org_code"], []).append(row)
-    scored = []
+    scored: list[dict[str, Any]] = []
     for county, city in counties:
         score, behind = 0.0, []
         for row in by_county.get(county, []):

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, column, insert, table, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from techaid import config, sqlfiles
 from techaid.indicators.catalogue import AS_OF, Where
@@ -83,7 +83,9 @@ def _is_postgres(conn: Connection) -> bool:
 
 def _clause(stmt: str, used: dict[str, Any]) -> TextClause:
     clause = text(stmt)
-    lists = [bindparam(k, expanding=True) for k, v in used.items() if isinstance(v, list | tuple)]
+    lists: list[BindParameter[Any]] = [
+        bindparam(k, expanding=True) for k, v in used.items() if isinstance(v, list | tuple)
+    ]
     return clause.bindparams(*lists) if lists else clause
 
 

@@ -1,7 +1,7 @@
 """Targets, expected values, trend forecasts and statuses over the SQL results.
 
-Pure functions of numbers and months, so the rules (indicators.md, "Status of a county") are
-tested without a database. Months are counted as indexes from the program start (start = 0).
+Pure functions of numbers and months, so the status rules (docs/indicators.md, with their
+readings in docs/decisions.md) are tested without a database. Months are counted as indexes from the program start (start = 0).
 """
 
 from __future__ import annotations

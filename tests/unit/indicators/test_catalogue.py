@@ -51,7 +51,8 @@ SPEC_CODES = [
 def test_the_shipped_catalogue_has_every_indicator_of_the_spec() -> None:
     cat = catalogue()
     assert [i.code for i in cat] == SPEC_CODES
-    assert cat.status.tolerance == 0.10 and cat.status.critical_ratio == 0.70
+    assert cat.status.tolerance == 0.10
+    assert cat.status.critical_ratio == 0.70
     assert (cat.status.trend_months, cat.status.min_points) == (6, 3)
 
 
@@ -60,13 +61,17 @@ def test_key_and_weight_are_stated_in_the_catalogue() -> None:
     key = {i.code for i in cat.key_indicators()}
     # Every indicator with a county-level target, federations included (its county targets come
     # from an allocation, scored once filled); weight 1 each.
-    assert "village_coverage" in key and "county_station" in key and "household_skills" in key
-    assert "federations" in key and len(key) == 17
+    assert "village_coverage" in key
+    assert "county_station" in key
+    assert "household_skills" in key
+    assert "federations" in key
+    assert len(key) == 17
     assert {i.weight for i in cat if i.code in key} == {1}
     # Province-only targets, monitored ones and the city-level rate: not key, weight 0.
     others = {"associations", "experts_engaged", "agreements_active", "youth_participation",
               "pairing_funds", "reporting_rate"}  # fmt: skip
-    assert not key & others and {cat[c].weight for c in others} == {0}
+    assert not key & others
+    assert {cat[c].weight for c in others} == {0}
 
 
 def test_key_and_weight_have_no_default(tmp_path: Path) -> None:
@@ -80,10 +85,12 @@ def test_key_and_weight_have_no_default(tmp_path: Path) -> None:
 def test_a_key_indicator_needs_a_county_target_and_a_weight(tmp_path: Path) -> None:
     province_only = "target: {province: 350}\n    key: false\n"
     err = _bad(tmp_path, province_only, "target: {province: 350}\n    key: true\n")
-    assert err.key == "indicators.associations" and "county-level target" in err.problem
+    assert err.key == "indicators.associations"
+    assert "county-level target" in err.problem
     weighted = "numerator: {service_covered: true}\n    target: {all: 1.0}\n    key: true\n"
     err = _bad(tmp_path, weighted + "    weight: 1\n", weighted + "    weight: 0\n")
-    assert err.key == "indicators.village_coverage" and "weight above 0" in err.problem
+    assert err.key == "indicators.village_coverage"
+    assert "weight above 0" in err.problem
     err = _bad(tmp_path, weighted + "    weight: 1\n", weighted + "    weight: -1\n")
     assert err.key == "indicators.village_coverage.weight"
 
@@ -91,7 +98,8 @@ def test_a_key_indicator_needs_a_county_target_and_a_weight(tmp_path: Path) -> N
 def test_a_weight_outside_the_score_is_refused(tmp_path: Path) -> None:
     err = _bad(tmp_path, "target: {province: 350}\n    key: false\n    weight: 0\n",
                "target: {province: 350}\n    key: false\n    weight: 2\n")  # fmt: skip
-    assert err.key == "indicators.associations" and "weight 0" in err.problem
+    assert err.key == "indicators.associations"
+    assert "weight 0" in err.problem
 
 
 def _bad(tmp_path: Path, old: str, new: str) -> ConfigError:
@@ -109,7 +117,8 @@ def test_an_unknown_column_is_named(tmp_path: Path) -> None:
 
 def test_an_allocation_must_sum_to_the_province_target(tmp_path: Path) -> None:
     err = _bad(tmp_path, "allocation: {}", 'allocation: {"340882": 30, "340825": 9}')
-    assert err.key == "indicators.federations.target" and "39" in err.problem
+    assert err.key == "indicators.federations.target"
+    assert "39" in err.problem
 
 
 def test_an_allocation_names_counties_of_the_hierarchy(tmp_path: Path) -> None:
@@ -120,7 +129,8 @@ def test_an_allocation_names_counties_of_the_hierarchy(tmp_path: Path) -> None:
 def test_a_shape_fixes_its_aggregation(tmp_path: Path) -> None:
     old = "    spatial: distinct\n"
     err = _bad(tmp_path, old, "    spatial: sum\n")
-    assert err.key == "indicators.experts_engaged" and "distinct" in err.problem
+    assert err.key == "indicators.experts_engaged"
+    assert "distinct" in err.problem
 
 
 def test_a_step_needs_a_due_month(tmp_path: Path) -> None:

@@ -72,11 +72,15 @@ def test_score_rank_and_reasons() -> None:
         ("000002", 2.0, 1), ("000001", 0.8, 2), ("000003", 0.0, 3),
     ]  # fmt: skip
     a = ranked[1]
-    assert a["lagging"] and a["lagging_indicators"] == "village_coverage,household_skills"
+    assert a["lagging"]
+    assert a["lagging_indicators"] == "village_coverage,household_skills"
     reasons = json.loads(a["reasons"])
     assert [r["code"] for r in reasons] == ["village_coverage", "household_skills"]
-    assert reasons[0]["gap"] == 0.3 and reasons[0]["shortfall"] == 0.6
+    assert reasons[0]["gap"] == 0.3
+    assert reasons[0]["shortfall"] == 0.6
     b = ranked[0]
-    assert b["lagging"] and json.loads(b["reasons"]) == [{"code": "submission_missing"}]
+    assert b["lagging"]
+    assert json.loads(b["reasons"]) == [{"code": "submission_missing"}]
     c = ranked[2]
-    assert not c["lagging"] and (c["previous_rank"], c["rank_change"]) == (1, -2)
+    assert not c["lagging"]
+    assert (c["previous_rank"], c["rank_change"]) == (1, -2)

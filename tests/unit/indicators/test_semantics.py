@@ -1,5 +1,5 @@
-"""The indicator semantics of indicators.md on hand-computed warehouses (SQLite here; the same
-tests run on PostgreSQL in tests/integration/test_indicators_postgres.py).
+"""The indicator semantics (docs/indicators.md, docs/decisions.md) on hand-computed warehouses
+(SQLite here; the same tests run on PostgreSQL in tests/integration/test_indicators_postgres.py).
 
 Program 2017-01 .. 2020-12: 48 months; month index = months since 2017-01; elapsed share at M =
 (index + 1) / 48. Codes: Anqing 340800 (Qianshan 340824 -> 340882 from 2018-08, Taihu 340825),
@@ -97,7 +97,8 @@ def test_a_flows_completeness_counts_its_missing_months(wh: Warehouse) -> None:
     # Stocks have none, at any level.
     stocks = [r for r in wh.values(period="2018-07") if r["indicator"] in
               ("associations", "village_coverage", "county_station", "experts_engaged")]  # fmt: skip
-    assert stocks and {r["completeness"] for r in stocks} == {None}
+    assert stocks
+    assert {r["completeness"] for r in stocks} == {None}
 
 
 def test_a_configured_reporting_start_opens_the_flow_window(url: str) -> None:
@@ -208,8 +209,10 @@ def test_the_qianshan_recode_keeps_one_series(wh: Warehouse) -> None:
     scenario_recode(wh)
     codes = {p: {r["org_code"] for r in wh.values(period=p, level="county")} for p in
              ("2018-07", "2018-08")}  # fmt: skip
-    assert QIANSHAN_OLD in codes["2018-07"] and QIANSHAN not in codes["2018-07"]
-    assert QIANSHAN in codes["2018-08"] and QIANSHAN_OLD not in codes["2018-08"]
+    assert QIANSHAN_OLD in codes["2018-07"]
+    assert QIANSHAN not in codes["2018-07"]
+    assert QIANSHAN in codes["2018-08"]
+    assert QIANSHAN_OLD not in codes["2018-08"]
     aug = wh.value("2018-08", "village_coverage", "county", QIANSHAN)
     # August has no submission: July's value (2 of 4, filed under 340824) carried to 340882.
     assert (aug["value"], aug["carried_forward"], aug["source_period"]) == (0.5, True, "2018-07")
@@ -233,7 +236,8 @@ def test_forecast_and_required_rate_on_a_linear_series(wh: Warehouse) -> None:
     scenario_linear(wh)
     june = wh.value("2017-06", "village_coverage", "county", TAIHU)
     # 0.05, 0.10, ... 0.30 at idx 0..5: value = 0.05 + 0.05 idx reaches 1.0 at idx 19 = 2018-08.
-    assert june["value"] == 0.3 and june["forecast_period"] == "2018-08"
+    assert june["value"] == 0.3
+    assert june["forecast_period"] == "2018-08"
     # (1.0 - 0.30) / (47 - 5 months left) = 0.7 / 42
     assert june["required_monthly_rate"] == pytest.approx(0.7 / 42, abs=1e-9)
     # expected = 6/48 = 0.125; attainment = 0.3 / 1.0
@@ -262,7 +266,8 @@ def test_a_flat_or_falling_trend_below_the_target_is_critical(wh: Warehouse) -> 
     # Shitai falls 0.5, 0.4, 0.3: critical too, and both are lagging in the ranking.
     assert wh.value("2018-03", "village_coverage", "county", SHITAI)["status"] == "critical"
     ranks = {r["county_code"]: r for r in wh.ranking("2018-03")}
-    assert ranks[TAIHU]["lagging"] and ranks[TAIHU]["lagging_indicators"] == "village_coverage"
+    assert ranks[TAIHU]["lagging"]
+    assert ranks[TAIHU]["lagging_indicators"] == "village_coverage"
     assert ranks[SHITAI]["lagging_indicators"] == "village_coverage"
 
 
@@ -333,7 +338,8 @@ def test_the_ranking_lists_the_furthest_behind_first(wh: Warehouse) -> None:
 def test_a_missing_or_refused_submission_makes_its_counties_lagging(wh: Warehouse) -> None:
     scenario_reporting(wh)
     jan = {r["county_code"]: r for r in wh.ranking("2018-01")}
-    assert jan[SHITAI]["lagging"] is True and '"submission_rejected"' in jan[SHITAI]["reasons"]
+    assert jan[SHITAI]["lagging"] is True
+    assert '"submission_rejected"' in jan[SHITAI]["reasons"]
     feb = {r["county_code"]: r for r in wh.ranking("2018-02")}
     assert '"submission_missing"' in feb[SHITAI]["reasons"]
     assert feb[TAIHU]["lagging"] is False  # Anqing's February was late but accepted

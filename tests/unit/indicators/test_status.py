@@ -1,4 +1,4 @@
-"""Expected values, trends and statuses (pure functions; indicators.md "Status of a county")."""
+"""Expected values, trends and statuses (pure functions; the status rules of docs/indicators.md)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def test_elapsed_share_counts_the_month_itself() -> None:
     assert W.elapsed_share("2017-01") == 1 / 48
     assert W.elapsed_share("2018-12") == 0.5
     assert W.elapsed_share("2020-12") == 1.0
-    assert W.elapsed_share("2021-06") == 1.0 and W.elapsed_share("2016-06") == 0.0
-    assert W.months_left("2020-11") == 1 and W.months_left("2020-12") == 0
+    assert W.elapsed_share("2021-06") == 1.0
+    assert W.elapsed_share("2016-06") == 0.0
+    assert W.months_left("2020-11") == 1
+    assert W.months_left("2020-12") == 0
 
 
 def test_expected_follows_the_trajectory() -> None:
@@ -64,7 +66,8 @@ def test_forecast_on_a_known_linear_series() -> None:
 def test_the_trend_uses_the_last_observed_months_only() -> None:
     history = [(i, 0.1 * i, False) for i in range(10)] + [(10, 0.9, True)]
     points = trend_points(history, S)
-    assert points is not None and [x for x, _ in points] == [4, 5, 6, 7, 8, 9]  # 6, not carried
+    assert points is not None
+    assert [x for x, _ in points] == [4, 5, 6, 7, 8, 9]
     assert trend_points([(0, 0.1, False), (1, 0.2, False), (2, 0.3, True)], S) is None  # < 3
 
 
