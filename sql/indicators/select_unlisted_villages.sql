@@ -32,19 +32,13 @@ final as (
         g.village_code,
         g.village_name
     from register as g
-    inner join county_source as s on s.county_code = g.county_code
+    inner join county_source as s on g.county_code = s.county_code
     left join snapshot as sn
-        on sn.village_key = g.village_key
-        and sn.city_code = s.source_city_code
-        and sn.period = s.source_period
+        on g.village_key = sn.village_key
+        and s.source_city_code = sn.city_code
+        and s.source_period = sn.period
     where s.source_period is not null and sn.village_key is null
 )
 
-select
-    county_code,
-    source_city_code,
-    source_period,
-    village_code,
-    village_name
-from final
+select * from final
 order by county_code, village_code;
