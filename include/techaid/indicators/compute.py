@@ -90,9 +90,11 @@ def ensure_tables(engine: Engine) -> None:
     the month index on clean_households if the warehouse was created without it."""
     published.metadata.create_all(engine, tables=published.tables(), checkfirst=True)
     index = published.CLEAN_HOUSEHOLDS_PERIOD
+    table = index.table
+    assert table is not None  # the index was read from clean_households' own indexes
     inspector = inspect(engine)
-    if inspector.has_table(index.table.name) and index.name not in {
-        i["name"] for i in inspector.get_indexes(index.table.name)
+    if inspector.has_table(table.name) and index.name not in {
+        i["name"] for i in inspector.get_indexes(table.name)
     }:
         index.create(engine)
 
