@@ -94,6 +94,7 @@ test-distributed: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint sql
 
 format: install
 	$(VENV)/bin/ruff check --fix .
