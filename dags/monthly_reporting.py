@@ -186,9 +186,11 @@ def monthly_reporting() -> None:
 
     @task
     def record_success(period: str) -> None:
-        """Record the month's successful run in the warehouse, for the daily watchdog."""
+        """Record the month's successful run in the warehouse, for the daily watchdog; remove
+        staged files older than `staging.retention_days` (program.yaml)."""
         import datetime as dt
 
+        from techaid import config, staging
         from techaid.warehouse import run_log
         from techaid.warehouse.engine import make_engine
         from techaid_airflow.hooks import warehouse_url
@@ -197,6 +199,7 @@ def monthly_reporting() -> None:
         run_log.record_success(
             make_engine(warehouse_url()), period, run_id, dt.datetime.now(dt.UTC)
         )
+        staging.purge(config.program().staging.retention_days)
 
     # Keep this last: the run has succeeded only once every other task has (all leaves).
     succeeded = record_success(period).operator

@@ -8,7 +8,7 @@ and never under an executor that runs tasks on several machines.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,14 @@ def test_undefined_connection_uses_the_embedded_sqlite_file(tmp_path: Path) -> N
     assert hooks.warehouse_url() == f"sqlite:///{tmp_path / 'data' / 'warehouse.db'}"
 
 
+def test_no_embedded_warehouse_when_the_data_root_is_a_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TECHAID_DATA", "s3://techaid-staging/data")
+    with pytest.raises(ValueError, match="AIRFLOW_CONN_TECHAID_WAREHOUSE"):
+        hooks.warehouse_url()
+
+
 def test_uri_connection_is_used_with_psycopg2_and_its_libpq_options(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -44,7 +52,8 @@ def test_uri_connection_is_used_with_psycopg2_and_its_libpq_options(
         "db.example",
         5433,
     )
-    assert url.database == "wh" and dict(url.query) == {"sslmode": "require"}
+    assert url.database == "wh"
+    assert dict(url.query) == {"sslmode": "require"}
 
 
 def test_uri_with_an_encoded_extra_keeps_only_what_libpq_understands(
@@ -155,7 +164,7 @@ class _FakeSupervisor:
 
 
 @pytest.fixture
-def in_task(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], Any]], Any]]:
+def in_task(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], Any]], Any]:
     from airflow.sdk.execution_time import task_runner
 
     def install(answer: Callable[[], Any]) -> _FakeSupervisor:
@@ -163,7 +172,7 @@ def in_task(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], 
         monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", fake, raising=False)
         return fake
 
-    yield install
+    return install
 
 
 def test_in_a_task_a_connection_from_the_metadata_database_is_used(in_task: Any) -> None:
@@ -179,7 +188,7 @@ def test_in_a_task_a_connection_from_the_metadata_database_is_used(in_task: Any)
             password="p",
             port=5432,
             extra=None,
-        )  # fmt: skip
+        )
     )
     assert hooks.warehouse_url() == "postgresql+psycopg2://u:p@pg:5432/wh"
     assert fake.asked.count("GetConnection") == 1
@@ -204,5 +213,5 @@ def test_in_a_task_an_api_server_error_fails_instead_of_falling_back(in_task: An
         )
 
     in_task(broken)
-    with pytest.raises(hooks.ConnectionUnreadable, match="API server.*503"):
+    with pytest.raises(hooks.ConnectionUnreadable, match=r"API server.*503"):
         hooks.warehouse_url()

@@ -128,6 +128,13 @@ class Notices(Strict):
         return self
 
 
+class Staging(Strict):
+    """How long a version's staged files outlive the run that staged them (kept for retrying a
+    failed task; removed at the end of a later successful run)."""
+
+    retention_days: int = Field(7, ge=0, le=365)
+
+
 class ProgramSettings(Strict):
     program: ProgramPeriod
     deadline: Deadline = Deadline()
@@ -135,6 +142,7 @@ class ProgramSettings(Strict):
     quarantine: Quarantine = Quarantine()
     delivery: Delivery = Delivery()
     notices: Notices = Notices()
+    staging: Staging = Staging()
 
 
 # ---------------------------------------------------------------- sheet schema

@@ -32,6 +32,11 @@ _BEGIN_OPTION = "techaid_sqlite_begin"
 
 def default_url() -> str:
     """The embedded warehouse: ``<TECHAID_DATA>/warehouse.db``."""
+    if "://" in os.environ.get(DATA_ENV, ""):
+        raise ValueError(
+            f"{DATA_ENV} is a URL (staging on shared storage), so there is no local folder for "
+            f"the embedded SQLite warehouse: define the connection {CONN_ID} ({CONN_ENV})"
+        )
     return f"sqlite:///{paths.data_root() / 'warehouse.db'}"
 
 
