@@ -11,6 +11,7 @@ is absent; under CI=true it fails instead (``make system-deps`` installs it).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -24,10 +25,12 @@ from typing import Any
 import httpx
 import pytest
 
+from techaid.outputs import data_docs
 from techaid.outputs.report import write_rollup
 from techaid.outputs.report.screenshot import CHROMIUM, CHROMIUM_ARGS
 from tests.distributed.celery_cluster import Cluster, free_port
 from tests.unit.outputs.report.report_builders import PERIOD, build
+from tests.unit.quality.dq_builders import build_file, clean_rows, context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,6 +40,7 @@ USER = "provincial-team"
 MIGRATE_S, START_S = 300, 240  # bounds on a loaded 2-core machine (about 15 s and 30 s idle)
 WAIT_MS = 60_000
 RANKED = ["石台县", "潜山县", "太湖县"]  # June's ranking in the warehouse, furthest behind first
+ANQING = "340800"
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +60,18 @@ class Server:
 
 
 def _output(root: Path, url: str) -> Path:
-    """The month's rollup files and one outbox email, as a monthly run leaves them."""
+    """The month's rollup files, one outbox email and the Data Docs of one city's file, as a
+    monthly run leaves them."""
     out = root / "output"
     engine = build(url)
     try:
         write_rollup(engine, PERIOD, out)
     finally:
         engine.dispose()
+    parsed = build_file(copy.deepcopy(clean_rows()), PERIOD, ANQING)
+    sid = "0123456789abcdef0001"
+    data_docs.record_file(parsed, context(PERIOD, ANQING), sid, "2018-07-02T08:00", out)
+    data_docs.build_data_docs(out)
     msg = EmailMessage()
     msg["Subject"], msg["From"], msg["To"] = "全省月报 2018年6月", "techaid@example.org", "t@x.org"
     msg.set_content("月报")
@@ -183,6 +192,40 @@ def test_the_menu_entry_shows_the_dashboard_inside_airflow(signed_in: Any, serve
     counties = frame.locator("#ranking-table td.county")
     counties.first.wait_for()
     assert counties.all_inner_texts() == RANKED
+
+
+_DOCS_STATE = """() => ({
+  styled: getComputedStyle(document.querySelector('.navbar')).display,
+  table: typeof jQuery === 'function' && typeof jQuery.fn.bootstrapTable === 'function',
+  vega: typeof vegaEmbed === 'function',
+  origin: window.origin,
+  cookie: (() => { try { return document.cookie; } catch (e) { return e.name; } })(),
+})"""
+
+
+def test_the_data_docs_open_from_the_dashboard_sandboxed(signed_in: Any, server: Server) -> None:
+    page = signed_in
+    page.goto(f"{server.base}/techaid/")
+    failed: list[str] = []
+    page.context.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    with page.context.expect_page() as opened:
+        page.click("nav a:text-is('数据质量文档')")
+    docs = opened.value
+    errors: list[str] = []
+    docs.on("pageerror", lambda e: errors.append(str(e)))
+    docs.wait_for_load_state("load")
+    title = f"{ANQING} 安庆市 {PERIOD} · villages"
+    docs.locator(f"a.ge-validation-title:text-is('{title}')").wait_for(timeout=WAIT_MS)
+    # Styled and scripted from the served assets, in an origin that cannot read the login.
+    assert docs.evaluate(_DOCS_STATE) == {
+        "styled": "flex", "table": True, "vega": True, "origin": "null", "cookie": "SecurityError",
+    }  # fmt: skip
+    docs.click(f"a.ge-validation-title:text-is('{title}')")
+    docs.wait_for_load_state("load")
+    assert docs.title() == title
+    assert failed == []
+    assert errors == []
+    docs.close()
 
 
 def test_an_anonymous_browser_gets_nothing(browser: Any, server: Server) -> None:

@@ -158,18 +158,40 @@ def outbox(request: Request) -> HTMLResponse:
     return HTMLResponse(views.render_outbox(entries, page_links))
 
 
-@router.get("/files/{relative:path}")
-def output_file(relative: str) -> FileResponse:
-    try:
-        path = files.resolve(output_root(), relative)
-    except files.NotServed:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file") from None
+def _file(path: Path) -> FileResponse:
     return FileResponse(
         path,
         media_type=files.media_type(path),
         headers=files.headers(path),
         filename=path.name if files.is_download(path) else None,
     )
+
+
+# Declared before /files/{relative:path}, so these paths never reach the login check.
+public = APIRouter()
+
+
+@public.get(f"/files/{files.PUBLIC_ASSETS}/{{relative:path}}")
+def data_docs_asset(relative: str) -> FileResponse:
+    """The Data Docs' scripts, styles and fonts, which their sandboxed pages load without the
+    login cookie (see :mod:`.files`)."""
+    from techaid.outputs.data_docs import docs_dir
+
+    try:
+        response = _file(files.asset(docs_dir() / "static", relative))
+    except files.NotServed:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file") from None
+    # Fonts are fetched with CORS, and a sandboxed page's origin is "null".
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@router.get("/files/{relative:path}")
+def output_file(relative: str) -> FileResponse:
+    try:
+        return _file(files.resolve(output_root(), relative))
+    except files.NotServed:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file") from None
 
 
 @router.get("/api/periods")
@@ -220,6 +242,7 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
 def create_app() -> FastAPI:
     """The app Airflow mounts. No OpenAPI pages: everything it serves is behind the login."""
     app = FastAPI(title="techaid dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(public)
     app.include_router(router)
     app.add_exception_handler(HTTPException, _refused)
     app.add_exception_handler(Unavailable, _unavailable)

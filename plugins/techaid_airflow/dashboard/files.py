@@ -2,9 +2,13 @@
 
 A requested path is refused unless it names an existing regular file inside the output root once
 every symbolic link is resolved: no ``..``, no absolute paths, no hidden files (``.name.tmp`` is a
-file being written), no link leading elsewhere. HTML from the folder (the Data Docs, the rollup
-page) is sent with a sandboxing policy, so a page's scripts run without the dashboard's origin and
-can neither read the Airflow login cookie nor call the API as the reader.
+file being written), no link leading elsewhere. HTML (and SVG) from the folder is sent with a
+sandboxing policy: a page's scripts run in an opaque origin, so content an office typed into a
+submission can neither read Airflow's login cookie nor call the API as the reader.
+
+A sandboxed page's own requests carry no login cookie, so the Data Docs' static assets (the pinned
+public libraries, styles, fonts and icons under ``data_docs/static/``) are the one part of the
+folder served without a login; they hold no data, and only those file types are served there.
 """
 
 from __future__ import annotations
@@ -12,6 +16,13 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path, PurePosixPath
 
+# The Data Docs' static folder (techaid.outputs.data_docs.docs_dir() / "static"), as a URL path
+# under the output root, and the only file types served from it.
+PUBLIC_ASSETS = "data_docs/static"
+ASSET_SUFFIXES = frozenset(
+    {".css", ".js", ".map", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".svg", ".png", ".gif",
+     ".jpg", ".ico"}
+)  # fmt: skip
 # Downloaded rather than shown: a browser has nothing to show for these.
 DOWNLOADS = {".xlsx", ".eml", ".csv", ".zip"}
 # The HTML's own scripts run (the Data Docs need them) in an opaque origin.
@@ -49,9 +60,17 @@ def media_type(path: Path) -> str:
 def headers(path: Path) -> dict[str, str]:
     """Response headers of a served file: never cached (readers are logged in), never sniffed."""
     out = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if path.suffix in (".html", ".htm"):
+    if path.suffix in (".html", ".htm", ".svg"):
         out["Content-Security-Policy"] = HTML_POLICY
     return out
+
+
+def asset(static_root: Path, relative: str) -> Path:
+    """A static asset of the Data Docs (no login): a file of an asset type under their folder."""
+    path = resolve(static_root, relative)
+    if path.suffix.lower() not in ASSET_SUFFIXES:
+        raise NotServed(relative)
+    return path
 
 
 def is_download(path: Path) -> bool:

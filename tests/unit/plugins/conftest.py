@@ -34,9 +34,14 @@ def write_output(root: Path) -> dict[str, Path]:
     docs = root / "data_docs"
     docs.mkdir()
     (docs / "index.html").write_text("<html><title>Data Docs</title></html>", encoding="utf-8")
+    vendor = docs / "static" / "vendor"
+    vendor.mkdir(parents=True)
+    (vendor / "jquery.min.js").write_text("/* jQuery */", encoding="utf-8")
+    (docs / "static" / "page.html").write_text("<html>not an asset</html>", encoding="utf-8")
     secret = root.parent / "secret.txt"
     secret.write_text("not for readers", encoding="utf-8")
     (root / "escape").symlink_to(secret)
+    (docs / "static" / "escape.js").symlink_to(secret)
     return {"workbook": workbook, "secret": secret}
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.routing import APIRoute
 
+from techaid_airflow.dashboard import files
 from techaid_airflow.dashboard.app import create_app
 
 # A concrete URL for every route of the app (path parameters filled in).
@@ -17,10 +18,13 @@ SAMPLES = {"/files/{relative:path}": "/files/2018-06/rollup_2018-06.xlsx"}
 QUERY = {"/api/history": "?county=341722"}
 
 
+PUBLIC = f"/files/{files.PUBLIC_ASSETS}/"  # the Data Docs' static assets: no data, no login
+
+
 def _urls() -> list[str]:
     urls = []
     for route in create_app().routes:
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute) and not route.path.startswith(PUBLIC):
             urls.append(SAMPLES.get(route.path, route.path) + QUERY.get(route.path, ""))
     return urls
 
@@ -33,6 +37,19 @@ APIS = [u for u in URLS if u.startswith("/api/")]
 def test_the_app_has_the_routes_the_tests_walk() -> None:
     assert set(PAGES) == {"/", "/outbox", "/files/2018-06/rollup_2018-06.xlsx"}
     assert set(APIS) == {"/api/periods", "/api/rollup", "/api/history?county=341722"}
+
+
+def test_only_the_data_docs_static_assets_are_public(client: Any) -> None:
+    from techaid.outputs.data_docs import DOCS_FOLDER
+
+    assert f"{DOCS_FOLDER}/static" == files.PUBLIC_ASSETS
+    script = client.get(f"{PUBLIC}vendor/jquery.min.js")
+    assert script.status_code == 200
+    assert script.text == "/* jQuery */"
+    assert script.headers["access-control-allow-origin"] == "*"
+    for refused in ("page.html", "escape.js", "%2e%2e/index.html", "vendor"):
+        assert client.get(PUBLIC + refused).status_code == 404, refused
+    assert client.get("/files/data_docs/index.html").status_code == 307
 
 
 @pytest.mark.parametrize("url", PAGES)
