@@ -1,3 +1,4 @@
+{% import 'macros/binds.sql' as binds with context %}
 -- Every organization of the eligible types listed in the current accepted versions of the year's
 -- months, once: the row of the latest month that lists it (then city code, then row number).
 -- Its county is the first six digits of its location code (6, 9 or 12 digits).
@@ -30,7 +31,7 @@ final as (
         l.city_code,
         l.filed_on
     from listed as l
-    where l.recency = 1 and l.category in :org_types
+    where l.recency = 1 and l.category {{ binds.in_list('org_types') }}
 )
 
 select * from final

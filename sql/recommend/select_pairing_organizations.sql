@@ -1,3 +1,4 @@
+{% import 'macros/binds.sql' as binds with context %}
 {% import 'recommend/macros.sql' as macros %}
 -- Organizations of the helping types a lagging county can be paired with: filed by the month's
 -- last day, in each city's latest accepted snapshot; an id two cities list is taken once.
@@ -22,7 +23,7 @@ listed as (
     where
         o.registered_on is not null
         and o.registered_on <= :last_day
-        and o.org_type in :org_types
+        and o.org_type {{ binds.in_list('org_types') }}
 ),
 
 final as (

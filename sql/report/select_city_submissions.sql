@@ -26,15 +26,15 @@ ordered as (
     select
         versions.*,
         row_number() over (
-            partition by city_code
+            partition by versions.city_code
             order by
                 case
-                    when status in ('accepted', 'accepted_with_errors') then 0
-                    when status = 'rejected' then 1
+                    when versions.status in ('accepted', 'accepted_with_errors') then 0
+                    when versions.status = 'rejected' then 1
                     else 2
                 end,
-                received_at desc,
-                file_name
+                versions.received_at desc,
+                versions.file_name asc
         ) as pick
     from versions
 ),

@@ -1,3 +1,4 @@
+{% import 'macros/binds.sql' as binds with context %}
 -- One county's published values from the program start up to the month, under every code of
 -- its lineage (a recoded county keeps one series).
 with history as (
@@ -13,7 +14,7 @@ with history as (
     from indicator_value
     where
         level = 'county'
-        and org_code in :codes
+        and org_code {{ binds.in_list('codes') }}
         and period >= :since
         and period <= :period
 ),
