@@ -141,7 +141,7 @@ def render(cat: Catalogue) -> str:
         "city and the province. Shares are stored as fractions 0..1. Status, checked in order:",
         f"`no_data`, `met` (value ≥ target), `critical` (below expected × {s.critical_ratio:g},"
         f" or a trend over the last {s.trend_months} observed months (at least {s.min_points})"
-        " reaching the target only after the deadline), `lagging` (below expected ×"
+        " reaching the target only after the deadline, or never), `lagging` (below expected ×"
         f" {1 - s.tolerance:g}), `on_track`.",
         "",
         "| code | 名称 | definition | computed as | first at | over time | up the hierarchy |"
