@@ -1,4 +1,4 @@
-"""Migrations add what is missing and never lose data (SQLite; PostgreSQL in integration)."""
+"""Migrations add what is missing and never lose data, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from techaid.warehouse.engine import make_engine
 from tests.unit.warehouse.builders import migration_roundtrip
 
 
-def test_should_add_missing_tables_columns_and_indexes_keeping_rows(sqlite_url: str) -> None:
-    migration_roundtrip(make_engine(sqlite_url))
+def test_should_add_missing_tables_columns_and_indexes_keeping_rows(backend_url: str) -> None:
+    migration_roundtrip(make_engine(backend_url))
 
 
 def test_should_create_a_fresh_warehouse_and_then_do_nothing(sqlite_url: str) -> None:
@@ -21,7 +21,8 @@ def test_should_create_a_fresh_warehouse_and_then_do_nothing(sqlite_url: str) ->
     with engine.connect() as conn:
         stamp = conn.execute(sa.select(schema.warehouse_meta)).all()
     again = migrate.upgrade(engine)
-    assert again.applied == [] and again.skipped == []
+    assert again.applied == []
+    assert again.skipped == []
     with engine.connect() as conn:
         assert conn.execute(sa.select(schema.warehouse_meta)).all() == stamp
 

@@ -1,14 +1,14 @@
-"""The versioned load on SQLite: versions, current version, clean rows, atomicity, idempotence.
-
-The same properties run on PostgreSQL in tests/integration/test_warehouse_postgres.py.
-"""
+"""The versioned load: versions, current version, clean rows, atomicity, idempotence, on SQLite
+and on PostgreSQL (the ``backend`` fixture runs each test once per backend)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -24,7 +24,6 @@ from tests.unit.warehouse.builders import (
     decision,
     dump,
     frame,
-    fresh,
     refusal,
     register_frame,
     standard_sequence,
@@ -34,8 +33,8 @@ from tests.unit.warehouse.builders import (
 
 
 @pytest.fixture
-def engine(sqlite_url: str) -> sa.Engine:
-    return fresh(sqlite_url)
+def engine(backend: sa.Engine) -> sa.Engine:
+    return backend
 
 
 def statuses(engine: sa.Engine) -> dict[str, str]:
@@ -62,7 +61,8 @@ def clean_count(engine: sa.Engine, sheet: str) -> int:
 def test_should_give_the_same_id_to_the_same_version_anywhere() -> None:
     a = versions.submission_id(CITY, PERIOD, "f" * 64)
     assert a == versions.submission_id(CITY, PERIOD, "f" * 64)
-    assert len(a) == 20 and int(a, 16) >= 0
+    assert len(a) == 20
+    assert int(a, 16) >= 0
     assert a != versions.submission_id(CITY, "2018-07", "f" * 64)
     assert version("a1", when(2)).submission_id == version("a1", when(9)).submission_id
 
@@ -79,7 +79,8 @@ def test_should_count_the_same_file_twice_as_one_version(engine: sa.Engine) -> N
     versions.record_outcome(engine, copy_late, decision(1), None, Counter(), False)
     subs = reads.current_submissions(engine)
     assert len(subs) == 1
-    assert subs.received_at[0] == when(3) and bool(subs.on_time[0]) is True
+    assert subs.received_at[0] == when(3)
+    assert bool(subs.on_time[0]) is True
     assert subs.file_name[0] == "copy.xlsx"
     assert versions.pending_versions(engine, [copy_late, (CITY, PERIOD, "9" * 64)]) == [
         (CITY, PERIOD, "9" * 64)
@@ -92,11 +93,13 @@ def test_should_count_the_same_file_twice_as_one_version(engine: sa.Engine) -> N
 def test_should_supersede_and_reload_on_a_later_correction(engine: sa.Engine) -> None:
     v1, v2 = version("a1", when(2)), version("b2", when(4))
     r1 = versions.record_outcome(engine, v1, decision(1, rows=4), None, REPAIRS, True)
-    assert r1.replaced_clean and r1.current_id == v1.submission_id
+    assert r1.replaced_clean
+    assert r1.current_id == v1.submission_id
     assert clean_ids(engine) == {v1.submission_id}
 
     r2 = versions.record_outcome(engine, v2, decision(2, rows=7), None, Counter(), True)
-    assert r2.status == ACCEPTED and r2.replaced_clean
+    assert r2.status == ACCEPTED
+    assert r2.replaced_clean
     assert statuses(engine) == {v1.submission_id: "superseded", v2.submission_id: ACCEPTED}
     assert clean_ids(engine) == {v2.submission_id}
     assert clean_count(engine, "counties") == 7  # the correction's rows only, none of v1's
@@ -110,7 +113,8 @@ def test_should_never_let_a_refused_correction_displace_accepted_data(engine: sa
     rejected = decision(3, outcome=REJECTED)
     r3 = versions.record_outcome(engine, v3, rejected, rejected.fatal, Counter(), True)
 
-    assert r2.status == r3.status == REJECTED and r2.current_id == v1.submission_id
+    assert r2.status == r3.status == REJECTED
+    assert r2.current_id == v1.submission_id
     assert statuses(engine) == {
         v1.submission_id: WITH_ERRORS,
         v2.submission_id: REJECTED,
@@ -125,7 +129,8 @@ def test_should_never_let_a_refused_correction_displace_accepted_data(engine: sa
     assert subs.loc[v3.submission_id, "refused_rule"] == "file.quarantine_threshold"
     assert subs.loc[v2.submission_id, "rows_loaded"] == 0
     issues = [r for r in after["dq_issue"] if r[0] == v3.submission_id]
-    assert issues[0][1] == 1 and issues[0][7] == "fatal"  # the reason comes first
+    assert issues[0][1] == 1
+    assert issues[0][7] == "fatal"
 
 
 def test_should_keep_the_current_version_when_an_older_one_arrives_late(engine: sa.Engine) -> None:
@@ -133,8 +138,10 @@ def test_should_keep_the_current_version_when_an_older_one_arrives_late(engine: 
     versions.record_outcome(engine, new, decision(2), None, Counter(), True)
     before = dump(engine)
     r = versions.record_outcome(engine, old, decision(1), None, Counter(), True)
-    assert r.status == "superseded" and not r.replaced_clean
-    assert r.current_id == new.submission_id and r.reload_needed is None
+    assert r.status == "superseded"
+    assert not r.replaced_clean
+    assert r.current_id == new.submission_id
+    assert r.reload_needed is None
     assert statuses(engine) == {new.submission_id: ACCEPTED, old.submission_id: "superseded"}
     after = dump(engine)
     assert {n: after[n] for n in after if n.startswith("clean_")} == {
@@ -189,7 +196,7 @@ def test_should_roll_back_when_an_insert_raises(
     before = dump(engine)
     real, calls = bulk.insert_frame, []
 
-    def failing(conn, table, frame, constants=None):  # noqa: ANN001, ANN202 - test double
+    def failing(conn, table, frame, constants=None):  # test double
         calls.append(table.name)
         if len(calls) == 3:
             raise RuntimeError("disk full")
@@ -201,6 +208,61 @@ def test_should_roll_back_when_an_insert_raises(
     assert dump(engine) == before
 
 
+def test_should_settle_on_one_current_version_under_concurrent_loads(engine: sa.Engine) -> None:
+    """Parallel tasks recording versions of the same month end in the same state as a serial
+    run: the latest accepted version current, its rows loaded, the others superseded."""
+    days = [3, 7, 5, 4]
+    vs = [version(f"{i}f", when(day)) for i, day in enumerate(days)]
+    errors: list[BaseException] = []
+
+    def load(i: int) -> None:
+        try:
+            versions.record_outcome(engine, vs[i], decision(i), None, Counter(), True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(len(vs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    latest = vs[days.index(max(days))].submission_id
+    assert statuses(engine) == {
+        v.submission_id: ACCEPTED if v.submission_id == latest else "superseded" for v in vs
+    }
+    assert clean_ids(engine) == {latest}
+
+
+@pytest.mark.slow
+def test_should_load_a_big_city_whole(engine: sa.Engine) -> None:
+    """300,000 households twice (a correction): every row of the current version, NA as NULL;
+    its speed is the bench's business (make bench), not a test's."""
+    n = 300_000
+    rng = np.random.default_rng(0)
+    households = pd.DataFrame(
+        {
+            "row_number": np.arange(2, n + 2),
+            "household_id": [f"34010{i:013d}" for i in range(n)],
+            "techniques": pd.array(rng.integers(0, 20, n), dtype="Int64"),
+            "income_projects": pd.array(rng.integers(0, 20, n), dtype="Int64"),
+        }
+    )
+    households.loc[7, "techniques"] = pd.NA
+    clean = {"households": households, "counties": frame("counties", 6)}
+    for i, day in enumerate((2, 4)):
+        d = Decision(ACCEPTED, [], clean)
+        versions.record_outcome(engine, version(f"{i}b", when(day)), d, None, Counter(), True)
+    assert clean_count(engine, "households") == n
+    t = schema.clean_tables()["households"]
+    with engine.connect() as conn:
+        nulls = conn.execute(
+            sa.select(sa.func.count()).select_from(t).where(t.c.techniques.is_(None))
+        ).scalar_one()
+    assert nulls == 1
+    assert reads.current_submissions(engine, PERIOD, current_only=True).rows_loaded[0] == n + 6
+
+
 # ---------------------------------------------------------------- received time
 
 
@@ -210,7 +272,8 @@ def test_should_lower_the_received_time_for_an_earlier_sighting(engine: sa.Engin
     earlier = versions.VersionInfo.of(CITY, PERIOD, late.sha256, "submissions/b/x.xlsx", when(3))
     assert versions.record_sightings(engine, [earlier]) == []
     subs = reads.current_submissions(engine)
-    assert subs.received_at[0] == when(3) and bool(subs.on_time[0]) is True
+    assert subs.received_at[0] == when(3)
+    assert bool(subs.on_time[0]) is True
     assert subs.file_path[0] == "submissions/b/x.xlsx"
     # a later sighting changes nothing
     before = dump(engine)
@@ -228,7 +291,8 @@ def test_should_ask_for_a_reload_when_an_earlier_sighting_changes_the_order(
     assert versions.record_sightings(engine, [copy]) == [first.submission_id]
     # the caller reads the file again and records it: it becomes current
     r = versions.record_outcome(engine, first, decision(1), None, Counter(), True)
-    assert r.replaced_clean and r.reload_needed is None
+    assert r.replaced_clean
+    assert r.reload_needed is None
     assert statuses(engine) == {first.submission_id: ACCEPTED, second.submission_id: "superseded"}
     assert clean_ids(engine) == {first.submission_id}
 
@@ -252,8 +316,11 @@ def test_should_write_counts_issues_and_repairs(engine: sa.Engine) -> None:
     versions.record_outcome(engine, v, d, None, REPAIRS, True)
     row = reads.current_submissions(engine).iloc[0]
     assert (row.status, row.outcome) == (WITH_ERRORS, WITH_ERRORS)
-    assert row.rows_loaded == d.rows_loaded and row.rows_quarantined == 1
-    assert row.warnings == 2 and row.repairs == 4 and row.size_bytes == 1000
+    assert row.rows_loaded == d.rows_loaded
+    assert row.rows_quarantined == 1
+    assert row.warnings == 2
+    assert row.repairs == 4
+    assert row.size_bytes == 1000
     issues = reads.table_snapshot(engine, "dq_issue")
     assert [(i[1], i[6], i[7]) for i in issues] == [
         (1, "history.outlier", "warning"),
@@ -298,9 +365,12 @@ def test_should_refuse_a_frame_for_an_unknown_sheet(engine: sa.Engine) -> None:
 def test_should_record_a_file_refused_before_its_city_was_known(engine: sa.Engine) -> None:
     v = versions.VersionInfo.of(None, None, "e" * 64, "submissions/junk.xlsx", when(2))
     r = versions.record_outcome(engine, v, None, refusal(), Counter(), None)
-    assert r.status == REJECTED and r.current_id is None
+    assert r.status == REJECTED
+    assert r.current_id is None
     row = reads.current_submissions(engine).iloc[0]
-    assert row.status == REJECTED and row.city_code is None and row.on_time is None
+    assert row.status == REJECTED
+    assert row.city_code is None
+    assert row.on_time is None
 
 
 def test_should_filter_current_submissions(engine: sa.Engine) -> None:
@@ -346,7 +416,8 @@ def test_should_replace_a_dated_register(engine: sa.Engine) -> None:
     v2 = register_frame("villages", 2, seed=1)
     wh_register.load_register(engine, day, v2, h7, shas, "accepted", "corrected")
     rows = reads.table_snapshot(engine, "register_villages")
-    assert sum(r[0] == day for r in rows) == 2 and len(rows) == 7
+    assert sum(r[0] == day for r in rows) == 2
+    assert len(rows) == 7
     version_row = next(r for r in reads.table_snapshot(engine, "register_version") if r[0] == day)
     assert version_row[3:] == ("accepted", 2, 7, "corrected")
 

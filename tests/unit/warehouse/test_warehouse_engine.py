@@ -70,10 +70,15 @@ def test_should_configure_sqlite_for_concurrent_tasks(tmp_path: Path) -> None:
 
 def test_should_roll_back_ddl_and_writes_together_on_sqlite(sqlite_url: str) -> None:
     engine = wh.make_engine(sqlite_url)
-    with pytest.raises(RuntimeError), wh.write_transaction(engine) as conn:
-        conn.exec_driver_sql("create table t (x integer)")
-        conn.exec_driver_sql("insert into t values (1)")
-        raise RuntimeError("halfway")
+
+    def fail_halfway() -> None:
+        with wh.write_transaction(engine) as conn:
+            conn.exec_driver_sql("create table t (x integer)")
+            conn.exec_driver_sql("insert into t values (1)")
+            raise RuntimeError("halfway")
+
+    with pytest.raises(RuntimeError, match="halfway"):
+        fail_halfway()
     assert not sa.inspect(engine).has_table("t")
 
 
