@@ -15,17 +15,21 @@ from techaid.recommend.shortlist import RANKED, read
 from techaid.warehouse.engine import make_engine
 
 
-def report(rows: list[dict], year: int) -> str:
-    """The year's shortlist as text."""
+def report(rows: list[dict], year: int, top: int | None = None) -> str:
+    """The year's shortlist as text: the ranked (the first ``top`` of each kind when given), then
+    the count of exclusions by reason."""
     ranked = [r for r in rows if r["status"] == RANKED]
     lines = [f"Shortlist {year}: {len(ranked)} ranked, {len(rows) - len(ranked)} excluded"]
     if ranked:
         lines.append(f"notice {ranked[0]['notice_start']} .. {ranked[0]['notice_end']}")
-    for r in ranked:
+    shown = [r for r in ranked if top is None or r["rank"] <= top]
+    for r in shown:
         lines.append(
             f"  {r['subject_kind']:<12} {r['rank']:>3}  {r['score']:>8.2f}  {r['subject_id']:<16} "
             f"{r['display_name'] or ''}  ({r['affiliation'] or ''})"
         )
+    if len(shown) < len(ranked):
+        lines.append(f"  ... {len(ranked) - len(shown)} more ranked (all in the workbook)")
     reasons = Counter(r["reasons"] for r in rows if r["status"] != RANKED)
     for code in eligibility.REASONS:
         if reasons[code]:
@@ -38,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("year", type=int)
     parser.add_argument("--warehouse", help="SQLAlchemy URL (default: the configured warehouse)")
+    parser.add_argument("--top", type=int, help="show only the first N ranked of each kind")
     args = parser.parse_args(argv)
-    print(report(read(make_engine(args.warehouse), args.year), args.year))
+    print(report(read(make_engine(args.warehouse), args.year), args.year, args.top))
     return 0
 
 
