@@ -22,7 +22,7 @@ DEMO_START ?= 2018-04
 DEMO_END ?= 2018-06
 DEMO_SCALE ?= 0.02
 
-.PHONY: install lock lock-check test test-distributed lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators system-deps screenshots
+.PHONY: install lock lock-check test test-distributed lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators bench-run system-deps screenshots
 
 install: system-deps $(VENV)/.installed data-docs-assets
 
@@ -175,6 +175,12 @@ bench: install
 # beside a DuckDB floor; about 20 minutes): its own section of docs/benchmarks.md.
 bench-indicators: install
 	$(PY) -m techaid_dev.bench.indicators --scale $(BENCH_SCALE) --doc docs/benchmarks.md
+
+# The whole monthly_reporting for one generated month on PostgreSQL (a schema of its own,
+# dropped after), phase by phase, beside its floor measured in the same run; its own section of
+# docs/benchmarks.md. BENCH_ARGS="--scale 2.0" for the growth figure, "--profile F" for cProfile.
+bench-run: install
+	$(PY) -m techaid_dev.bench.run --scale $(BENCH_SCALE) --doc docs/benchmarks.md $(BENCH_ARGS)
 
 # The rollup report of PERIOD (default 2018-06, from the warehouse `make demo` filled) rendered in
 # headless Chromium: docs/screenshots/rollup.png.
