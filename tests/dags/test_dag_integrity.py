@@ -11,8 +11,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
-HEAVY = ("pandas", "great_expectations", "pyarrow", "openpyxl", "yagmail", "python_calamine",
-         "techaid.pipeline", "techaid.warehouse", "techaid.intake", "techaid.quality")  # fmt: skip
+HEAVY = (
+    "pandas",
+    "great_expectations",
+    "pyarrow",
+    "openpyxl",
+    "yagmail",
+    "python_calamine",
+    "techaid.pipeline",
+    "techaid.warehouse",
+    "techaid.intake",
+    "techaid.quality",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +44,8 @@ def test_one_dag_per_file_named_after_it(dagbag) -> None:
 def test_every_dag_has_tags_doc_retries_and_failure_alerts(dagbag) -> None:
     for dag_id, dag in dagbag.dags.items():
         assert dag.tags, f"{dag_id}: no tags"
-        assert dag.doc_md and "Triage" in dag.doc_md, f"{dag_id}: doc_md lacks a runbook"
+        assert dag.doc_md, f"{dag_id}: no doc_md"
+        assert "Triage" in dag.doc_md, f"{dag_id}: doc_md lacks a runbook"
         for t in dag.tasks:
             assert t.retries >= 1, f"{dag_id}.{t.task_id}: no retries"
             assert t.on_failure_callback, f"{dag_id}.{t.task_id}: no failure callback"
@@ -51,7 +62,8 @@ def test_every_task_has_a_one_line_doc(dagbag) -> None:
 
 def test_static_start_dates(dagbag) -> None:
     for dag_id, dag in dagbag.dags.items():
-        assert dag.start_date is not None and dag.start_date.year < 2021, dag_id
+        assert dag.start_date is not None, dag_id
+        assert dag.start_date.year < 2021, dag_id
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.name)

@@ -95,7 +95,8 @@ def test_a_village_left_out_is_a_warning_of_the_citys_version(techaid_env, tmp_p
         "warning", "villages", village,
     )  # fmt: skip
     assert warning["seq"] == max(i["seq"] for i in found)  # after the file's own findings
-    assert village in warning["message"] and "按该村未达到计算" in warning["message"]
+    assert village in warning["message"]
+    assert "按该村未达到计算" in warning["message"]
     assert sub["warnings"] == sum(i["severity"] == "warning" for i in found)
 
     book = next(Path(p) for p in published["feedback"] if sub["submission_id"] in p)

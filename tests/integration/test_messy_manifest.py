@@ -15,9 +15,11 @@ hold the pipeline to that list in both directions:
   load with no issue (the clean data satisfies every rule, warnings included, by construction).
 
 Two months are generated so the second is checked against the first one's accepted history (the
-history warnings get a chance to fire, and must not). The cities: Bozhou (4 counties), Chuzhou
-(1 county: the smallest, so it carries the refused copies; late in 2018-06) and Lu'an (6 counties,
-late in both months); together they take every planted case (``skipped_cases`` is empty).
+history warnings get a chance to fire, and must not); the second, the last generated month of
+2018, carries the year's evaluations and so the planted evaluation row errors. The cities: Bozhou
+(4 counties), Chuzhou (1 county: the smallest, so it carries the refused copies; late in 2018-06)
+and Lu'an (6 counties, late in both months); together they take every planted case
+(``skipped_cases`` is empty).
 """
 
 from __future__ import annotations
@@ -63,7 +65,16 @@ CASE_RULES: dict[str, str] = {
     "refuse.county_missing": "dq.county_missing",
     "refuse.county_repeated": "dq.county_repeated",
     "warn.late_submission": "submission.late",
+    **{
+        "row.evaluation_unknown_subject": "dq.unknown_expert",
+        "row.evaluation_duplicate": "dq.duplicate_record",
+        "row.evaluation_year": "dq.evaluation_year",
+        "row.evaluation_score": "dq.range",
+    },
 }
+
+# The evaluation row errors, planted in the last month of the year (which carries the evaluations).
+EVALUATION_CASES = {c for c in CASE_RULES if c.startswith("row.evaluation_")}
 
 # Refusals decided by the data-quality rules once intake has read the file (county rows, the
 # quarantine threshold); every other planted refusal is intake's (discovery or reading).
@@ -158,7 +169,9 @@ def expected_keys(case: Case) -> set[Key]:
     if case.case == LATE:  # about the file, not a row
         return {(case.file, None, None, None, rule, case.expected)}
     rows = [case.row, *case.related_rows]
-    return {(case.file, case.sheet, r, case.column, rule, case.expected) for r in rows}
+    # A repeated (kind, subject, year) is about the whole row: its finding names no column.
+    column = None if rule == "dq.duplicate_record" else case.column
+    return {(case.file, case.sheet, r, column, rule, case.expected) for r in rows}
 
 
 def planted_rows(manifest: Manifest, file: str) -> set[tuple[str, int]]:
@@ -353,6 +366,9 @@ def test_every_case_is_planted_with_a_known_rule(messy: Landing) -> None:
             assert rule_of(c) in rules, (c.case, rule_of(c))
     assert {c.expected for c in m.cases} == {"repair", "error", "warning", "fatal"}
     assert any(c.case == LATE for c in m.cases)
+    evaluation = [c for c in m.cases if c.case in EVALUATION_CASES]
+    assert {c.case for c in evaluation} == EVALUATION_CASES
+    assert all(c.sheet == "evaluations" and f"_{END}." in c.file for c in evaluation), evaluation
 
 
 # ----------------------------------------------------------------------------- intake (issue 3)
@@ -395,7 +411,8 @@ def test_repaired_values_read_back_as_the_clean_ones(
         for sub in regular(messy.manifest):
             mine = messy_read[sub.file].parsed
             theirs = clean_reads[fmt][twins[(sub.city_code, sub.period)]].parsed
-            assert mine is not None and theirs is not None
+            assert mine is not None
+            assert theirs is not None
             assert mine.meta == theirs.meta, (sub.file, mine.meta, theirs.meta)
             assert set(mine.sheets) == set(theirs.sheets)
             errors = {
@@ -465,7 +482,8 @@ def test_intake_refuses_exactly_the_planted_files(
         if c.case not in QUALITY_REFUSALS:
             continue
         parsed = messy_read[file].parsed
-        assert parsed is not None and not parsed.repairs, file
+        assert parsed is not None, file
+        assert not parsed.repairs, file
         if c.case != "refuse.quarantine_threshold":  # the county rows are quality's to judge
             assert parsed.findings == [], (file, parsed.findings[:3])
             continue

@@ -45,13 +45,13 @@ def server() -> Iterator[tuple[Server, Handler]]:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
+def url(tmp_path: Path) -> str:
     """A warehouse whose outbox holds the month's emails, as compose_emails leaves it."""
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     engine = build(url)
     compose_month(engine, PERIOD, {PERIOD}, tmp_path / "output", RUN)
     engine.dispose()
-    yield url
+    return url
 
 
 def _office(city: str) -> list[str]:
@@ -70,7 +70,9 @@ def test_each_kind_arrives_at_its_addresses_with_subject_body_and_attachment(
     srv, handler = server
     settings = SmtpSettings(host="127.0.0.1", port=srv.port, sender=SENDER, timeout=5)
     result = pipeline.send_outbox(url, settings, RUN)
-    assert result["sent"] == 7 and result["failed"] == [] and result["pending"] == []
+    assert result["sent"] == 7
+    assert result["failed"] == []
+    assert result["pending"] == []
 
     got: dict[str, tuple[list[str], EmailMessage]] = {}
     for raw, (mail_from, rcpts) in zip(handler.received, handler.envelopes, strict=True):
@@ -92,7 +94,8 @@ def test_each_kind_arrives_at_its_addresses_with_subject_body_and_attachment(
 
     for key, (_, msg) in got.items():
         kind = key.split("/", 1)[0]
-        assert kind in msg["Subject"] and PERIOD in msg["Subject"]
+        assert kind in msg["Subject"]
+        assert PERIOD in msg["Subject"]
         assert msg.get_body(("plain",)).get_content().strip()
         assert "</html>" in msg.get_body(("html",)).get_content()
 
@@ -100,7 +103,8 @@ def test_each_kind_arrives_at_its_addresses_with_subject_body_and_attachment(
 
     (feedback,) = got[f"feedback/{PERIOD}/{CHIZHOU}/c1"][1].iter_attachments()
     issues = _sheets(feedback.get_content())["问题清单"]
-    assert issues[0][:2] == ("工作表", "行号") and issues[1][4] == "file.missing_sheet"
+    assert issues[0][:2] == ("工作表", "行号")
+    assert issues[1][4] == "file.missing_sheet"
 
     (alert,) = got[f"lagging_alert/{PERIOD}/{ANQING}"][1].iter_attachments()
     counties = _sheets(alert.get_content())["counties"]
@@ -112,7 +116,8 @@ def test_each_kind_arrives_at_its_addresses_with_subject_body_and_attachment(
     assert tuple(sheets) == SHEETS
     assert {row[3] for row in sheets["ranking"][1:]} >= {QIANSHAN, SHITAI}
     images = [p for p in report.walk() if p.get_content_type() == "image/png"]
-    assert len(images) == 4 and all(p["Content-ID"].startswith("<chart-") for p in images)
+    assert len(images) == 4
+    assert all(p["Content-ID"].startswith("<chart-") for p in images)
 
     # The send step retried, or the period re-run: nothing goes out twice.
     engine = sa.create_engine(url)

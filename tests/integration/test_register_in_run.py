@@ -105,7 +105,8 @@ def test_a_bad_register_is_refused_and_the_month_runs_on(techaid_env) -> None:
     # The refusal reaches the data engineers as a feedback workbook too.
     book = next(p for p in run["published"]["feedback"] if register_sub["submission_id"] in p)
     rows = list(openpyxl.load_workbook(book)["问题清单"].iter_rows(values_only=True))
-    assert rows[1][4] == "register.refused" and len(rows) == len(issues) + 1
+    assert rows[1][4] == "register.refused"
+    assert len(rows) == len(issues) + 1
 
     # The next run changes nothing and records nothing twice.
     run_month(url, landing, "2018-06")

@@ -95,13 +95,16 @@ def test_sent_once_over_one_connection_and_never_again(
         SENDER, ["bozhou-kx@example.org", "techaid-province@example.org"],
     )  # fmt: skip
     row = outbox.get(engine, emails[0].dedupe_key)
-    assert row is not None and row.status == "sent" and row.attempts == 1
+    assert row is not None
+    assert row.status == "sent"
+    assert row.attempts == 1
     assert row.message in handler.received  # exactly the stored bytes went out
 
     # a task retry, a re-run of the period: the same emails are recorded and delivered again
     assert outbox.record(engine, [make("v1"), make("v2")], RUN) == 0
     again = deliver(server.port)
-    assert again.sent == [] and len(handler.received) == 2
+    assert again.sent == []
+    assert len(handler.received) == 2
 
 
 def test_the_attempt_is_committed_before_the_message_data_goes_out(
@@ -122,14 +125,18 @@ def test_temporary_refusal_at_rcpt_stays_pending_then_goes_out_once(
     outbox.record(engine, [e], RUN)
     handler.rcpt_reply["techaid-province@example.org"] = "451 4.3.0 try again later"
     report = deliver(server.port)
-    assert report.pending == [e.dedupe_key] and handler.received == []
+    assert report.pending == [e.dedupe_key]
+    assert handler.received == []
     state, attempts, error = status(engine, e)
-    assert (state, attempts) == ("pending", 1) and error is not None and "451" in error
+    assert (state, attempts) == ("pending", 1)
+    assert error is not None
+    assert "451" in error
 
     handler.rcpt_reply.clear()
     assert deliver(server.port).sent == [e.dedupe_key]
     assert deliver(server.port).sent == []
-    assert len(handler.received) == 1 and status(engine, e)[:2] == ("sent", 2)
+    assert len(handler.received) == 1
+    assert status(engine, e)[:2] == ("sent", 2)
 
 
 def test_refused_recipient_ends_failed_naming_it_and_the_next_email_still_goes(
@@ -139,9 +146,12 @@ def test_refused_recipient_ends_failed_naming_it_and_the_next_email_still_goes(
     outbox.record(engine, [bad, good], RUN)
     handler.rcpt_reply["gone@example.org"] = "550 5.1.1 no such user"
     report = deliver(server.port)
-    assert report.failed == [bad.dedupe_key] and report.sent == [good.dedupe_key]
+    assert report.failed == [bad.dedupe_key]
+    assert report.sent == [good.dedupe_key]
     state, _, error = status(engine, bad)
-    assert state == "failed" and error is not None and "gone@example.org" in error
+    assert state == "failed"
+    assert error is not None
+    assert "gone@example.org" in error
     assert len(handler.received) == 1
     assert [r.dedupe_key for r in outbox.failed_since(engine, RUN)] == [bad.dedupe_key]
 
@@ -156,7 +166,9 @@ def test_permanent_refusal_of_the_message_ends_failed_and_is_not_resent(
     handler.data_reply = None
     assert deliver(server.port).sent == []
     state, attempts, error = status(engine, e)
-    assert (state, attempts) == ("failed", 1) and error is not None and "554" in error
+    assert (state, attempts) == ("failed", 1)
+    assert error is not None
+    assert "554" in error
     assert handler.received == []
 
 
@@ -171,7 +183,8 @@ def test_connection_dropped_before_data_stays_pending(
     assert report.connection_error is not None
     assert [status(engine, e)[:2] for e in (first, second)] == [("pending", 1), ("pending", 1)]
     handler.drop_at_rcpt = False
-    assert len(deliver(server.port).sent) == 2 and len(handler.received) == 2
+    assert len(deliver(server.port).sent) == 2
+    assert len(handler.received) == 2
 
 
 def test_connection_dropped_after_data_is_outcome_unknown_and_never_resent(
@@ -181,10 +194,12 @@ def test_connection_dropped_after_data_is_outcome_unknown_and_never_resent(
     outbox.record(engine, [e, untouched], RUN)
     handler.drop_after_data = True
     report = deliver(server.port)
-    assert report.failed == [e.dedupe_key] and report.pending == [untouched.dedupe_key]
+    assert report.failed == [e.dedupe_key]
+    assert report.pending == [untouched.dedupe_key]
     state, attempts, error = status(engine, e)
     assert (state, attempts) == ("failed", 1)
-    assert error is not None and "outcome unknown" in error
+    assert error is not None
+    assert "outcome unknown" in error
     handler.drop_after_data = False
     assert deliver(server.port).sent == [untouched.dedupe_key]
     assert len(handler.received) == 2  # the first arrived once, and was not sent again
@@ -197,7 +212,8 @@ def test_server_down_stays_pending_then_sent_exactly_once_when_back(
     e = make("v1")
     outbox.record(engine, [e], RUN)
     report = deliver(port)
-    assert report.pending == [e.dedupe_key] and report.connection_error
+    assert report.pending == [e.dedupe_key]
+    assert report.connection_error
     assert status(engine, e)[:2] == ("pending", 1)
     srv = Server(handler, port).start()
     try:
@@ -205,7 +221,8 @@ def test_server_down_stays_pending_then_sent_exactly_once_when_back(
         assert deliver(port).sent == []
     finally:
         srv.stop()
-    assert len(handler.received) == 1 and status(engine, e)[:2] == ("sent", 2)
+    assert len(handler.received) == 1
+    assert status(engine, e)[:2] == ("sent", 2)
 
 
 def test_attempt_limit_ends_failed(engine: Engine, deliver: Deliver) -> None:
@@ -215,7 +232,9 @@ def test_attempt_limit_ends_failed(engine: Engine, deliver: Deliver) -> None:
     assert deliver(port, max_attempts=2).pending == [e.dedupe_key]
     assert deliver(port, max_attempts=2).failed == [e.dedupe_key]
     state, attempts, error = status(engine, e)
-    assert (state, attempts) == ("failed", 2) and error is not None and "limit 2" in error
+    assert (state, attempts) == ("failed", 2)
+    assert error is not None
+    assert "limit 2" in error
 
 
 def test_silent_server_times_out_and_stays_pending(engine: Engine, tmp_path: Any) -> None:
@@ -227,7 +246,8 @@ def test_silent_server_times_out_and_stays_pending(engine: Engine, tmp_path: Any
         report = outbox.deliver(
             engine, settings(silent.getsockname()[1], timeout=0.5), RUN, tmp_path
         )
-    assert report.pending == [e.dedupe_key] and "timed out" in (report.connection_error or "")
+    assert report.pending == [e.dedupe_key]
+    assert "timed out" in (report.connection_error or "")
     assert status(engine, e)[:2] == ("pending", 1)
 
 
@@ -288,7 +308,8 @@ def test_refusals_outage_and_delivery_on_postgresql(
         second = outbox.deliver(eng, settings(port), RUN, tmp_path, max_attempts=3)
     finally:
         srv.stop()
-    assert second.sent == [later.dedupe_key] and second.failed == [gone.dedupe_key]
+    assert second.sent == [later.dedupe_key]
+    assert second.failed == [gone.dedupe_key]
     assert [status(eng, e)[:2] for e in (later, gone)] == [("sent", 2), ("failed", 2)]
     assert [r.dedupe_key for r in outbox.failed_since(eng, RUN)] == [gone.dedupe_key]
     assert len(handler.received) == 1

@@ -27,7 +27,8 @@ def test_sections_are_replaced_in_place_and_others_kept(tmp_path: Path) -> None:
     write_section(doc, "quality", "quality figures")
     write_section(doc, "intake", "second intake")
     text = doc.read_text(encoding="utf-8")
-    assert "second intake" in text and "first intake" not in text
+    assert "second intake" in text
+    assert "first intake" not in text
     assert text.index("second intake") < text.index("quality figures")
     assert text.count("<!-- bench:intake -->") == 1
 
@@ -47,4 +48,5 @@ def test_bench_runs_at_small_scale_on_sqlite(tmp_path: Path) -> None:
     read_row = next(line for line in intake.splitlines() if line.startswith("| read:"))
     assert RATIO.search(read_row)
     assert "outcomes (sqlite): accepted" in intake
-    assert "households suite, GX" in quality and len(RATIO.findall(quality)) == 2
+    assert "households suite, GX" in quality
+    assert len(RATIO.findall(quality)) == 2

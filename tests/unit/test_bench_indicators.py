@@ -17,7 +17,8 @@ def test_floor_statements_drop_comments() -> None:
     stmts = bench.floor_statements()
     assert len(stmts) >= 5
     assert not any("--" in s for s in stmts)
-    assert "$period" in stmts[-1] and stmts[-1].lstrip().startswith("with")
+    assert "$period" in stmts[-1]
+    assert stmts[-1].lstrip().startswith("with")
 
 
 def test_write_doc_replaces_only_its_section(tmp_path: Path) -> None:
@@ -30,9 +31,12 @@ def test_write_doc_replaces_only_its_section(tmp_path: Path) -> None:
     bench.write_doc(doc, f"{bench.HEADING}\n\nfirst run")
     bench.write_doc(doc, f"{bench.HEADING}\n\nsecond run")
     text = doc.read_text(encoding="utf-8")
-    assert "intake figures" in text and "## Later notes\nkept" in text
-    assert "old figures" not in text and "first run" not in text
-    assert text.count(bench.HEADING) == 1 and "second run" in text
+    assert "intake figures" in text
+    assert "## Later notes\nkept" in text
+    assert "old figures" not in text
+    assert "first run" not in text
+    assert text.count(bench.HEADING) == 1
+    assert "second run" in text
 
 
 @pytest.mark.slow
@@ -51,4 +55,5 @@ def test_bench_runs_at_tiny_scale_on_postgres(pg_server: str, tmp_path: Path) ->
     assert re.search(r"for (\d+) of \1 \(indicator, county\) pairs", section), "cross-check"
     assert "### Warehouse growth per month" in section
     assert re.search(r"\| of which `clean_households` \([0-9,]+ rows", section)
-    assert "load average" in section and "nproc" in section
+    assert "load average" in section
+    assert "nproc" in section

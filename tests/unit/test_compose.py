@@ -68,8 +68,9 @@ def test_compose_file_matches_the_compose_spec() -> None:
     exe = Path(sys.executable).parent / "check-jsonschema"
     result = subprocess.run(
         [str(exe), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -131,13 +132,16 @@ def test_the_example_connections_point_at_the_bundled_services(
     monkeypatch.setenv("AIRFLOW_CONN_TECHAID_WAREHOUSE", example["AIRFLOW_CONN_TECHAID_WAREHOUSE"])
     url = sa.make_url(hooks.warehouse_url())
     services = _compose()["services"]
-    assert url.host == "warehouse" and url.database == "techaid" and url.port == 5432
+    assert url.host == "warehouse"
+    assert url.database == "techaid"
+    assert url.port == 5432
     assert url.username == services["warehouse"]["environment"]["POSTGRES_USER"]
     assert url.password == example["TECHAID_WAREHOUSE_PASSWORD"]
     smtp = Connection.from_uri(example["AIRFLOW_CONN_TECHAID_SMTP"], conn_id="techaid_smtp")
     assert (smtp.host, smtp.port) == ("mailpit", 1025)
     assert 1025 in services["mailpit"]["expose"]
-    assert smtp.extra_dejson["starttls"] is False and "@" in smtp.extra_dejson["sender"]
+    assert smtp.extra_dejson["starttls"] is False
+    assert "@" in smtp.extra_dejson["sender"]
 
 
 def test_secrets_come_from_the_env_file_and_each_is_documented() -> None:
@@ -148,8 +152,14 @@ def test_secrets_come_from_the_env_file_and_each_is_documented() -> None:
     used = {m.group(1) for m in _VAR.finditer(text)}
     assert sorted(used - documented) == []
     required = {m.group(1) for m in _VAR.finditer(text) if m.group(2) == "?"}
-    for secret in ("AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY",
-                   "AIRFLOW_DB_PASSWORD", "TECHAID_WAREHOUSE_PASSWORD", "TECHAID_ADMIN_PASSWORD"):  # fmt: skip
+    for secret in (
+        "AIRFLOW_FERNET_KEY",
+        "AIRFLOW_JWT_SECRET",
+        "AIRFLOW_API_SECRET_KEY",
+        "AIRFLOW_DB_PASSWORD",
+        "TECHAID_WAREHOUSE_PASSWORD",
+        "TECHAID_ADMIN_PASSWORD",
+    ):
         assert secret in required, f"{secret} must come from .env"
     with pytest.raises(KeyError, match="is required"):
         _interpolate(_compose(), {})
@@ -161,7 +171,8 @@ def test_secrets_come_from_the_env_file_and_each_is_documented() -> None:
 
 def test_workers_scale_without_colliding() -> None:
     worker = _compose()["services"]["airflow-worker"]
-    assert "container_name" not in worker and "hostname" not in worker
+    assert "container_name" not in worker
+    assert "hostname" not in worker
     assert "ports" not in worker
 
 
@@ -183,11 +194,22 @@ def test_dependencies_name_existing_services_with_health_checks() -> None:
 # Tools that must never ship in the image: tests, linters, type checks, benches, browsers.
 DEV_ONLY = frozenset(
     {
-        "pytest", "pytest-timeout", "aiosmtpd", "ruff", "mypy", "pandas-stubs", "types-pyyaml",
-        "sqlfluff", "import-linter", "playwright", "pre-commit", "check-jsonschema", "duckdb",
+        "pytest",
+        "pytest-timeout",
+        "aiosmtpd",
+        "ruff",
+        "mypy",
+        "pandas-stubs",
+        "types-pyyaml",
+        "sqlfluff",
+        "import-linter",
+        "playwright",
+        "pre-commit",
+        "check-jsonschema",
+        "duckdb",
         "xlwt",
     }
-)  # fmt: skip
+)
 
 
 def _pins(lock: Path) -> dict[str, str]:

@@ -87,7 +87,9 @@ def test_headers_are_every_column_in_chinese_required_marked(template, sheet: st
 
 def test_header_comment_explains_the_column(template) -> None:
     text = template["贫困户"]["B1"].comment.text
-    assert "techniques" in text and "整数" in text and "0～20" in text
+    assert "techniques" in text
+    assert "整数" in text
+    assert "0～20" in text
 
 
 def test_meta_has_its_keys_in_column_a_and_the_city_and_period(template) -> None:
@@ -103,7 +105,8 @@ def test_without_period_the_period_cell_is_left_for_the_office(tmp_path) -> None
     ws = reloaded(tmp_path, period=None)[config.schema().meta.zh]
     period_zh = header_key(config.schema().meta.keys["period"].zh)
     row = next(r for r in ws.iter_rows(min_row=2) if header_key(r[0].value) == period_zh)
-    assert row[1].value is None and row[1].number_format == TEXT_FORMAT  # 2018-06 stays text
+    assert row[1].value is None
+    assert row[1].number_format == TEXT_FORMAT
 
 
 def test_code_and_id_columns_are_text_so_excel_keeps_every_digit(template) -> None:
@@ -121,7 +124,8 @@ def test_enumerations_are_dropdowns_of_chinese_labels(template) -> None:
     ws = template["专家名册"]
     dv = validation_of(ws, column_of(ws, "experts", "source"))
     labels = config.schema().enums["expert_source"].values()
-    assert dv.type == "list" and dv.formula1 == '"' + ",".join(labels) + '"'
+    assert dv.type == "list"
+    assert dv.formula1 == '"' + ",".join(labels) + '"'
 
 
 def test_booleans_are_yes_no_dropdowns(template) -> None:
@@ -156,7 +160,8 @@ def test_a_list_too_long_for_excel_goes_on_a_hidden_sheet(monkeypatch) -> None:
     assert choices.sheet_state == "hidden"
     ws = wb["专家名册"]
     dv = validation_of(ws, column_of(ws, "experts", "source"))
-    assert dv.type == "list" and template_module.CHOICES_SHEET in dv.formula1
+    assert dv.type == "list"
+    assert template_module.CHOICES_SHEET in dv.formula1
     column = dv.formula1.split("!")[1].split(":")[0].replace("$", "").rstrip("0123456789")
     labels = [c.value for c in choices[column] if c.value is not None]
     assert labels == list(config.schema().enums["expert_source"].values())
@@ -177,7 +182,8 @@ def prefilled(wb: openpyxl.Workbook) -> list[str]:
 
 def test_counties_of_the_city_are_prefilled_as_text_with_names(template) -> None:
     expected = sorted(u.code for u in config.hierarchy().counties_of(CITY, PERIOD))
-    assert prefilled(template) == expected and len(expected) == 4
+    assert prefilled(template) == expected
+    assert len(expected) == 4
     first = template["县级指标"]["A2"]
     assert first.number_format == TEXT_FORMAT
     assert config.hierarchy().name(first.value) in first.comment.text
@@ -187,7 +193,8 @@ def test_counties_of_the_city_are_prefilled_as_text_with_names(template) -> None
 def test_counties_follow_the_dated_hierarchy(tmp_path, period: str, code: str) -> None:
     codes = prefilled(reloaded(tmp_path, "340800", period))
     other = ({"340824", "340882"} - {code}).pop()
-    assert code in codes and other not in codes
+    assert code in codes
+    assert other not in codes
 
 
 def test_without_period_counties_are_the_latest_programme_months() -> None:
@@ -202,13 +209,18 @@ def test_without_period_counties_are_the_latest_programme_months() -> None:
 def test_command_line_writes_the_template(tmp_path, capsys) -> None:
     out = tmp_path / "out" / "341600_2018-06.xlsx"
     assert main(["--city", CITY, "--period", PERIOD, "--out", str(out)]) == 0
-    assert out.exists() and str(out) in capsys.readouterr().out
+    assert out.exists()
+    assert str(out) in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
-    "args", [["--city", "999999"], ["--city", CITY, "--period", "2018-6"],
-             ["--city", CITY, "--period", "2016-12"]]
-)  # fmt: skip
+    "args",
+    [
+        ["--city", "999999"],
+        ["--city", CITY, "--period", "2018-6"],
+        ["--city", CITY, "--period", "2016-12"],
+    ],
+)
 def test_command_line_refuses_bad_arguments(tmp_path, args: list[str]) -> None:
     with pytest.raises(SystemExit):
         main([*args, "--out", str(tmp_path / "x.xlsx")])
@@ -232,7 +244,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory):
 
 def parse_only(root: Path):
     files = [f for f in discover(str(root)) if f.kind == "submission"]
-    assert len(files) == 1 and files[0].refusal is None, files
+    assert len(files) == 1, files
+    assert files[0].refusal is None, files
     fs, _ = landing_fs(str(root))
     return read_submission(fs, files[0])
 
@@ -309,9 +322,12 @@ def test_a_filled_template_needs_no_repair(generated: Path, tmp_path: Path) -> N
     kinds = Counter(kind for (_, _, kind) in parsed.repairs)
     assert set(kinds) <= ALLOWED_REPAIRS, kinds
     assert parsed.meta == {
-        "city_code": CITY, "period": PERIOD, "prepared_by": "张三",
-        "contact_email": "kx@example.com", "prepared_on": dt.date(2018, 7, 2),
-    }  # fmt: skip
+        "city_code": CITY,
+        "period": PERIOD,
+        "prepared_by": "张三",
+        "contact_email": "kx@example.com",
+        "prepared_on": dt.date(2018, 7, 2),
+    }
 
     # The same data as the generated file: nothing lost or altered on the way.
     original = parse_only(generated)

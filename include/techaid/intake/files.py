@@ -19,6 +19,7 @@ import csv
 import decimal
 import gzip
 import io
+import itertools
 import math
 import os
 import posixpath
@@ -194,7 +195,7 @@ def _unreadable_on_error(what: str) -> Iterator[None]:
         raise
     except python_calamine.PasswordError as exc:
         raise refuse("file.unreadable", detail=f"{what}有密码保护") from exc
-    except BaseException as exc:  # noqa: BLE001 - see docstring
+    except BaseException as exc:  # see docstring
         raise refuse("file.unreadable", detail=f"{what}已损坏（{_short(exc)}）") from exc
 
 
@@ -360,7 +361,7 @@ def _check_ratio(expanded: int, packed: int, limits: Limits, what: str) -> None:
 def _check_no_overlap(infos: list[zipfile.ZipInfo], size: int) -> None:
     """Members sharing compressed bytes are the trick of non-recursive zip bombs."""
     spans = sorted((i.header_offset, i.header_offset + i.compress_size) for i in infos)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         if start < end:
             raise refuse("file.zip_bomb", detail="压缩包内文件的数据相互重叠")
     if spans and spans[-1][1] > size:

@@ -213,7 +213,7 @@ def blank_mask(raw: pd.Series) -> np.ndarray:
 
 
 def halfwidth(text: pd.Series, repairs: Counter[str]) -> pd.Series:
-    """Full-width letters, digits and punctuation to half-width (１２ -> 12); counted."""
+    """Full-width letters, digits and punctuation to half-width (１２ -> 12); counted."""  # noqa: RUF002
     has = _contains(text, _FULLWIDTH_RE)
     if not has.any():
         return text

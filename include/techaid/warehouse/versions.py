@@ -422,7 +422,7 @@ def _lower_received_at(
             file_path=v.file_path,
             file_name=v.file_name,
             on_time=on_time(v.period, received),
-        )  # fmt: skip
+        )
     )
     return True
 

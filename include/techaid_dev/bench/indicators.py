@@ -64,14 +64,24 @@ FLOOR_AIM_RATIO = 5.0
 TOLERANCE = 1e-7  # published values are rounded to 9 digits (techaid.indicators.assess)
 
 CLEAN = (
-    "counties", "townships", "villages", "households", "experts", "organizations", "agreements",
+    "counties",
+    "townships",
+    "villages",
+    "households",
+    "experts",
+    "organizations",
+    "agreements",
     "activities",
-)  # fmt: skip
+)
 REGISTER = ("register_villages", "register_households", "register_version")
 INDICATOR_TABLES = (
-    "indicator_value", "county_ranking", "indicator_stage", "indicator_source",
-    "indicator_county_map", "indicator_calendar",
-)  # fmt: skip
+    "indicator_value",
+    "county_ranking",
+    "indicator_stage",
+    "indicator_source",
+    "indicator_county_map",
+    "indicator_calendar",
+)
 REPORTING = "reporting_rate"  # first computed per city: not reproduced by the floor
 MB = 2**20
 
@@ -150,10 +160,14 @@ class Figures:
 # the period's set-up, the rollup, targets, statuses, ranking and writes.
 FLOOR_TEMPLATES = frozenset(
     {
-        "insert_county_source", "insert_snapshot_measures", "insert_distinct_counts",
-        "insert_village_shares", "insert_household_shares", "insert_flow_sums",
+        "insert_county_source",
+        "insert_snapshot_measures",
+        "insert_distinct_counts",
+        "insert_village_shares",
+        "insert_household_shares",
+        "insert_flow_sums",
     }
-)  # fmt: skip
+)
 
 
 # ---------------------------------------------------------------- PostgreSQL helpers
@@ -303,16 +317,24 @@ def build(
             households = _households(engine, period)
             months.append(
                 MonthBuild(
-                    period, s, before, loaded, computed, plans[0]["registers"] if plans else [],
-                    statuses, households, parts,
+                    period=period,
+                    seconds=s,
+                    before=before,
+                    loaded=loaded,
+                    computed=computed,
+                    registers=plans[0]["registers"] if plans else [],
+                    statuses=statuses,
+                    households=households,
+                    compute_parts=parts,
                 )
-            )  # fmt: skip
+            )
             top = max(parts, key=parts.__getitem__)
             log(
-                f"  {period}: " + ", ".join(f"{k} {v:.1f} s" for k, v in s.items())
+                f"  {period}: "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in s.items())
                 + f" ({top} {parts[top]:.1f} s); {households:,} households;"
                 f" load average {load_average()}"
-            )  # fmt: skip
+            )
     engine.dispose()
     return months, generate_s
 
@@ -548,10 +570,13 @@ def export_parquet(engine: sa.Engine, out: Path, period: str) -> dict[str, int]:
                 buf,
                 read_options=pa_csv.ReadOptions(column_names=cols, block_size=64 << 20),
                 convert_options=pa_csv.ConvertOptions(
-                    column_types=types, true_values=["t"], false_values=["f"],
-                    strings_can_be_null=True, quoted_strings_can_be_null=False,
+                    column_types=types,
+                    true_values=["t"],
+                    false_values=["f"],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
                 ),
-            )  # fmt: skip
+            )
             n = 0
             with pq.ParquetWriter(out / f"{name}.parquet", reader.schema) as writer:
                 for batch in reader:
@@ -881,8 +906,9 @@ def growth_section(fig: Figures, g: dict[str, Any]) -> list[str]:
         if b > 0
     ]
     for period, dates, size in g["registers"]:
-        lines.append(f"| a new register version ({', '.join(dates)}, loaded in {period}) | "
-                     f"{_mb(size)} |")  # fmt: skip
+        lines.append(
+            f"| a new register version ({', '.join(dates)}, loaded in {period}) | {_mb(size)} |"
+        )
     total = sum(fig.final_sizes.values())
     lines += [
         "",
@@ -1018,9 +1044,7 @@ def bench(
     ``keep_schema``); returns the section. What ``python -m techaid_dev.bench`` calls for
     ``--only indicators``."""
     with fresh_schema(pg_url, keep=keep_schema) as url:
-        fig = run(
-            url, work, scale=scale, months=months, start=start, seed=seed, repeat=repeat
-        )  # fmt: skip
+        fig = run(url, work, scale=scale, months=months, start=start, seed=seed, repeat=repeat)
     return section(fig)
 
 
@@ -1030,9 +1054,15 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         body = bench(
-            args.pg_url, work, scale=args.scale, months=args.months, start=args.start,
-            seed=args.seed, repeat=args.repeat, keep_schema=args.keep_schema,
-        )  # fmt: skip
+            args.pg_url,
+            work,
+            scale=args.scale,
+            months=args.months,
+            start=args.start,
+            seed=args.seed,
+            repeat=args.repeat,
+            keep_schema=args.keep_schema,
+        )
         print(body, end="\n\n", flush=True)
         write_doc(args.doc, body)
     finally:

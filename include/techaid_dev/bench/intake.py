@@ -52,7 +52,7 @@ def pg_problem(url: str) -> str | None:
     try:
         with sa.create_engine(url).connect() as conn:
             conn.execute(sa.text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:  # any failure means "not reachable"
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
 
@@ -146,26 +146,67 @@ def backend_rows(label: str, jobs: dict[str, JobResult], floor: Floor) -> list[R
     walls = sum(j.wall for j in jobs.values())
     startup = walls - total
     return [
-        Row(f"**{label}**", None),
-        Row("prepare (schema up to date)", s["prepare"], rss_mb=jobs["prepare"].rss_mb),
-        Row("discover: hash files, read + load the register", s["discover"], register,
+        Row(label=f"**{label}**", seconds=None),
+        Row(
+            label="prepare (schema up to date)", seconds=s["prepare"], rss_mb=jobs["prepare"].rss_mb
+        ),
+        Row(
+            label="discover: hash files, read + load the register",
+            seconds=s["discover"],
+            rows=register,
             floor_s=floor.get("register_read", "register_copy"),
-            note="floor: pyarrow read + COPY of the register"),
-        Row(f"read: {dr.extra['files']} files parsed, staged as Parquet", s["read"], parsed,
-            floor_s=floor.get("submissions_read"), note="floor: pyarrow read of the files"),
-        Row("= discover + read (one process)", s["discover"] + s["read"], register + parsed,
-            dr.rss_mb, floor.get("register_read", "register_copy", "submissions_read")),
-        Row("check: quality rules, decisions staged", s["check"], parsed, chk.rss_mb,
-            note=f"GX import apart: {chk.seconds['gx_import']:.1f} s; no floor"),
-        Row("load: versioned load of the clean rows", s["load"], loaded, ld.rss_mb,
-            floor.get("submissions_copy"), note="floor: COPY of the file rows"),
-        Row("**total** (prepare + discover + read + check + load)", total, register + parsed,
-            peak, floor_all, note="floor: all reads + all COPYs"),
-        Row("intake + load without check", total - s["check"], register + parsed, peak,
-            floor_all),
-        Row("wall of the 4 processes (start-up, imports, GX import included)", walls,
-            note=f"start-up and imports: {startup:.1f} s"),
-    ]  # fmt: skip
+            note="floor: pyarrow read + COPY of the register",
+        ),
+        Row(
+            label=f"read: {dr.extra['files']} files parsed, staged as Parquet",
+            seconds=s["read"],
+            rows=parsed,
+            floor_s=floor.get("submissions_read"),
+            note="floor: pyarrow read of the files",
+        ),
+        Row(
+            label="= discover + read (one process)",
+            seconds=s["discover"] + s["read"],
+            rows=register + parsed,
+            rss_mb=dr.rss_mb,
+            floor_s=floor.get("register_read", "register_copy", "submissions_read"),
+        ),
+        Row(
+            label="check: quality rules, decisions staged",
+            seconds=s["check"],
+            rows=parsed,
+            rss_mb=chk.rss_mb,
+            note=f"GX import apart: {chk.seconds['gx_import']:.1f} s; no floor",
+        ),
+        Row(
+            label="load: versioned load of the clean rows",
+            seconds=s["load"],
+            rows=loaded,
+            rss_mb=ld.rss_mb,
+            floor_s=floor.get("submissions_copy"),
+            note="floor: COPY of the file rows",
+        ),
+        Row(
+            label="**total** (prepare + discover + read + check + load)",
+            seconds=total,
+            rows=register + parsed,
+            rss_mb=peak,
+            floor_s=floor_all,
+            note="floor: all reads + all COPYs",
+        ),
+        Row(
+            label="intake + load without check",
+            seconds=total - s["check"],
+            rows=register + parsed,
+            rss_mb=peak,
+            floor_s=floor_all,
+        ),
+        Row(
+            label="wall of the 4 processes (start-up, imports, GX import included)",
+            seconds=walls,
+            note=f"start-up and imports: {startup:.1f} s",
+        ),
+    ]
 
 
 def floor_rows(floor: Floor) -> list[Row]:
@@ -193,14 +234,20 @@ def run(
     landing = work / "landing"
     gen = generate(landing, scale, fmt, work / "generate")
     facts: dict[str, Any] = {
-        "scale": scale, "period": PERIOD, "files": gen.extra["files"],
-        "landing_mb": gen.extra["bytes"] / 2**20, "generate_s": gen.seconds["generate"],
-    }  # fmt: skip
+        "scale": scale,
+        "period": PERIOD,
+        "files": gen.extra["files"],
+        "landing_mb": gen.extra["bytes"] / 2**20,
+        "generate_s": gen.seconds["generate"],
+    }
     rows = [
-        Row(f"generate one month (scale {scale:g}, 9 cities, register)", gen.seconds["generate"],
+        Row(
+            label=f"generate one month (scale {scale:g}, 9 cities, register)",
+            seconds=gen.seconds["generate"],
             rss_mb=gen.rss_mb,
-            note=f"{gen.extra['files']} files, {facts['landing_mb']:.0f} MB; not measured against"),
-    ]  # fmt: skip
+            note=f"{gen.extra['files']} files, {facts['landing_mb']:.0f} MB; not measured against",
+        ),
+    ]
     if "postgres" in backends and pg_url is not None:
         problem = pg_problem(pg_url)
         if problem:

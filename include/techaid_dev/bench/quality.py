@@ -65,12 +65,31 @@ def run(scale: float, repeat: int, work: Path) -> tuple[list[Row], dict[str, Any
     r = run_job("quality", {"households": households, "repeat": repeat}, work / "quality")
     s, n = r.seconds, r.rows
     rows = [
-        Row("build the synthetic file", s["build"], n["rows"], note="not measured against"),
-        Row("GX import and context (once per process)", s["gx_import"], rss_mb=r.rss_mb),
-        Row("households suite, GX (warm)", s["gx_households"], n["households"],
-            floor_s=s["pandas_households"], note="floor: the same rules in pandas"),
-        Row("check_file, every suite and context check", s["check_file"], n["rows"],
-            floor_s=s["pandas_all"], note="floor: households rules + register in pandas"),
-    ]  # fmt: skip
+        Row(
+            label="build the synthetic file",
+            seconds=s["build"],
+            rows=n["rows"],
+            note="not measured against",
+        ),
+        Row(
+            label="GX import and context (once per process)",
+            seconds=s["gx_import"],
+            rss_mb=r.rss_mb,
+        ),
+        Row(
+            label="households suite, GX (warm)",
+            seconds=s["gx_households"],
+            rows=n["households"],
+            floor_s=s["pandas_households"],
+            note="floor: the same rules in pandas",
+        ),
+        Row(
+            label="check_file, every suite and context check",
+            seconds=s["check_file"],
+            rows=n["rows"],
+            floor_s=s["pandas_all"],
+            note="floor: households rules + register in pandas",
+        ),
+    ]
     facts = {"households": households, "repeat": repeat, **r.extra, "rss_mb": r.rss_mb, **s}
     return rows, facts

@@ -60,9 +60,15 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         ratio = "" if r.ratio is None else f"{r.ratio:.1f}×"
         cells = [
-            r.label, _num(r.seconds, ".1f"), _num(r.rows, ","), _num(r.rate, ",.0f"),
-            _num(r.rss_mb, ",.0f"), _num(r.floor_s, ".1f"), ratio, r.note,
-        ]  # fmt: skip
+            r.label,
+            _num(r.seconds, ".1f"),
+            _num(r.rows, ","),
+            _num(r.rate, ",.0f"),
+            _num(r.rss_mb, ",.0f"),
+            _num(r.floor_s, ".1f"),
+            ratio,
+            r.note,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -69,45 +69,99 @@ def synthetic_file(households: int, seed: int = 7) -> tuple[ParsedFile, CheckCon
     orgs = [f"O{i:05d}" for i in range(n_org)]
     day = dt.date(2018, 6, 15)
     sheets = {
-        "counties": _typed("counties", {
-            "county_code": COUNTIES, **{c: [1] * 5 for c in (
-                "expert_stations", "science_caravans", "museum_tours", "school_museums",
-                "consulting_reports", "county_federations", "youth_participants",
-                "pairing_projects", "pairing_workers", "pairing_talents", "pairing_funds")},
-        }, 5),
+        "counties": _typed(
+            "counties",
+            {
+                "county_code": COUNTIES,
+                **{
+                    c: [1] * 5
+                    for c in (
+                        "expert_stations",
+                        "science_caravans",
+                        "museum_tours",
+                        "school_museums",
+                        "consulting_reports",
+                        "county_federations",
+                        "youth_participants",
+                        "pairing_projects",
+                        "pairing_workers",
+                        "pairing_talents",
+                        "pairing_funds",
+                    )
+                },
+            },
+            5,
+        ),
         "townships": _typed("townships", {"township_code": townships}, len(townships)),
-        "villages": _typed("villages", {
-            "village_code": villages, "associations": [1] * len(villages),
-            "business_entities": [2] * len(villages), "service_covered": [False] * len(villages),
-        }, len(villages)),
-        "households": _typed("households", {
-            "household_id": hh_ids, "techniques": techniques,
-            "income_projects": rng.integers(0, 21, households),
-        }, households),
-        "experts": _typed("experts", {
-            "expert_id": experts, "source": ["university"] * n_exp, "specialty": ["crops"] * n_exp,
-            "county_code": rng.choice(COUNTIES, n_exp), "phone": ["13912345678"] * n_exp,
-        }, n_exp),
-        "organizations": _typed("organizations", {
-            "org_id": orgs, "org_type": ["cooperative"] * (n_org - 5) + ["expert_station"] * 5,
-            "location_code": rng.choice(villages, n_org),
-        }, n_org),
-        "agreements": _typed("agreements", {
-            "agreement_id": [f"A{i:06d}" for i in range(n_agr)],
-            "helper_kind": ["expert"] * n_agr, "helper_id": rng.choice(experts, n_agr),
-            "target_kind": ["village"] * n_agr, "target_id": rng.choice(villages, n_agr),
-            "start_on": [dt.date(2018, 1, 1)] * n_agr, "end_on": [dt.date(2018, 12, 31)] * n_agr,
-            **{c: ["x"] * n_agr for c in ("goals", "tasks", "measures", "mechanism")},
-            "status": ["active"] * n_agr,
-        }, n_agr),
-        "activities": _typed("activities", {
-            "activity_id": [f"T{i:06d}" for i in range(n_act)], "kind": ["training"] * n_act,
-            "held_on": [day] * n_act, "county_code": ["340825"] * n_act,
-            "village_code": rng.choice(villages[600:1200], n_act),
-            "expert_ids": rng.choice(experts, n_act), "participants": [10] * n_act,
-            "poor_households": [3] * n_act,
-        }, n_act),
-    }  # fmt: skip
+        "villages": _typed(
+            "villages",
+            {
+                "village_code": villages,
+                "associations": [1] * len(villages),
+                "business_entities": [2] * len(villages),
+                "service_covered": [False] * len(villages),
+            },
+            len(villages),
+        ),
+        "households": _typed(
+            "households",
+            {
+                "household_id": hh_ids,
+                "techniques": techniques,
+                "income_projects": rng.integers(0, 21, households),
+            },
+            households,
+        ),
+        "experts": _typed(
+            "experts",
+            {
+                "expert_id": experts,
+                "source": ["university"] * n_exp,
+                "specialty": ["crops"] * n_exp,
+                "county_code": rng.choice(COUNTIES, n_exp),
+                "phone": ["13912345678"] * n_exp,
+            },
+            n_exp,
+        ),
+        "organizations": _typed(
+            "organizations",
+            {
+                "org_id": orgs,
+                "org_type": ["cooperative"] * (n_org - 5) + ["expert_station"] * 5,
+                "location_code": rng.choice(villages, n_org),
+            },
+            n_org,
+        ),
+        "agreements": _typed(
+            "agreements",
+            {
+                "agreement_id": [f"A{i:06d}" for i in range(n_agr)],
+                "helper_kind": ["expert"] * n_agr,
+                "helper_id": rng.choice(experts, n_agr),
+                "target_kind": ["village"] * n_agr,
+                "target_id": rng.choice(villages, n_agr),
+                "start_on": [dt.date(2018, 1, 1)] * n_agr,
+                "end_on": [dt.date(2018, 12, 31)] * n_agr,
+                **{c: ["x"] * n_agr for c in ("goals", "tasks", "measures", "mechanism")},
+                "status": ["active"] * n_agr,
+            },
+            n_agr,
+        ),
+        "activities": _typed(
+            "activities",
+            {
+                "activity_id": [f"T{i:06d}" for i in range(n_act)],
+                "kind": ["training"] * n_act,
+                "held_on": [day] * n_act,
+                "county_code": ["340825"] * n_act,
+                "village_code": rng.choice(villages[600:1200], n_act),
+                "expert_ids": rng.choice(experts, n_act),
+                "participants": [10] * n_act,
+                "poor_households": [3] * n_act,
+            },
+            n_act,
+        ),
+    }
     parsed = ParsedFile(CITY, PERIOD, {}, {k: ParsedSheet(k, f) for k, f in sheets.items()})
     ctx = CheckContext.for_city(CITY, PERIOD, register_households=register, register_villages=None)
     return parsed, ctx

@@ -30,9 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         m = generate(
-            args.landing, args.start, args.end or args.start, seed=args.seed, scale=args.scale,
-            messy=args.messy, cities=cities, fmt=args.fmt,
-        )  # fmt: skip
+            args.landing,
+            args.start,
+            args.end or args.start,
+            seed=args.seed,
+            scale=args.scale,
+            messy=args.messy,
+            cities=cities,
+            fmt=args.fmt,
+        )
     except ValueError as exc:
         ap.error(str(exc))
     took = time.perf_counter() - t0

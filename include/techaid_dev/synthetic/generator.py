@@ -312,11 +312,17 @@ def _entry(
     tables: dict[str, Table] | None,
 ) -> SubmissionFile:
     return SubmissionFile(
-        file=rel, city_code=city, period=period, format=fmt, kind=kind,
-        received_at=when.astimezone(dt.UTC).isoformat(), received_local=when.isoformat(),
-        deadline=deadline.isoformat(), late=late,
+        file=rel,
+        city_code=city,
+        period=period,
+        format=fmt,
+        kind=kind,
+        received_at=when.astimezone(dt.UTC).isoformat(),
+        received_local=when.isoformat(),
+        deadline=deadline.isoformat(),
+        late=late,
         rows={s: len(t.frame) for s, t in tables.items() if s != "meta"} if tables else {},
-    )  # fmt: skip
+    )
 
 
 def _lagging_section(worlds: Iterable[CityWorld]) -> list[dict[str, Any]]:
@@ -325,12 +331,18 @@ def _lagging_section(worlds: Iterable[CityWorld]) -> list[dict[str, Any]]:
         for cw in world.counties:
             if cw.lag_kind:
                 aspects = LAG_KINDS[cw.lag_kind]
-                out.append({
-                    "county_code": cw.series, "codes": cw.lineage, "city_code": world.city_code,
-                    "name": cw.name, "kind": cw.lag_kind, "aspects": list(aspects),
-                    "indicators": [i for a in aspects for i in ASPECT_INDICATORS[a]],
-                    "speed": {a: round(cw.curves[a].speed, 3) for a in aspects},
-                })  # fmt: skip
+                out.append(
+                    {
+                        "county_code": cw.series,
+                        "codes": cw.lineage,
+                        "city_code": world.city_code,
+                        "name": cw.name,
+                        "kind": cw.lag_kind,
+                        "aspects": list(aspects),
+                        "indicators": [i for a in aspects for i in ASPECT_INDICATORS[a]],
+                        "speed": {a: round(cw.curves[a].speed, 3) for a in aspects},
+                    }
+                )
     return out
 
 

@@ -188,12 +188,21 @@ def resolve(p: Pending, tables: dict[str, Table], layout: Layout, file: str) -> 
             assert p.index is not None, f"a title case names its row: {p.case}"
             row, col = p.index + 1, 1
         elif p.where in ("cell", "footer"):
-            assert p.index is not None and p.column is not None, f"no cell named: {p.case}"
+            assert p.index is not None, f"a {p.where} case names its row: {p.case}"
+            assert p.column is not None, f"a {p.where} case names its column: {p.case}"
             row = t.row_number(p.index) if p.where == "cell" else t.footer_row_number(p.index)
             col = t.col_index(p.column)
     return Case(
-        file=file, case=p.case, expected=p.expected, sheet=p.sheet,
-        location=layout.location(p.sheet) if p.sheet else None, row=row, column=p.column,
-        col_index=col, value=_json_value(p.value), rule=p.rule, note=p.note,
+        file=file,
+        case=p.case,
+        expected=p.expected,
+        sheet=p.sheet,
+        location=layout.location(p.sheet) if p.sheet else None,
+        row=row,
+        column=p.column,
+        col_index=col,
+        value=_json_value(p.value),
+        rule=p.rule,
+        note=p.note,
         related_rows=[t.row_number(i) for i in p.related] if t is not None else [],
-    )  # fmt: skip
+    )

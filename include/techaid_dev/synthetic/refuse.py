@@ -44,9 +44,13 @@ def _meta_cell(tables: dict[str, Table], key: str, value: Any, case: str, rule: 
 
 
 def refusals(
-    make: Callable[[], dict[str, Table]], city: str, period: str, ext: str, other_city: str,
+    make: Callable[[], dict[str, Table]],
+    city: str,
+    period: str,
+    ext: str,
+    other_city: str,
     city_name: str,
-) -> list[Refusal]:  # fmt: skip
+) -> list[Refusal]:
     """Every refusal case for one (city, period); ``make`` returns fresh clean tables."""
     out: list[Refusal] = []
     stem = f"{city}_{period}"
@@ -93,9 +97,15 @@ def refusals(
     c = t["counties"]
     j = c.append(dict(zip(c.columns, c.frame.iloc[0].tolist(), strict=True)))
     p = Pending(
-        "refuse.county_repeated", "fatal", "counties", "cell", j, "county_code",
-        c.get(j, "county_code"), related=[0],
-    )  # fmt: skip
+        case="refuse.county_repeated",
+        expected="fatal",
+        sheet="counties",
+        where="cell",
+        index=j,
+        column="county_code",
+        value=c.get(j, "county_code"),
+        related=[0],
+    )
     out.append(Refusal(f"{stem}_r6{ext}", p.case, None, t, pending=[p]))
 
     t = make()
@@ -104,9 +114,15 @@ def refusals(
     for i in bad:
         h.set(i, "techniques", "若干")
     p = Pending(
-        "refuse.quarantine_threshold", "fatal", "households", "cell", bad[0], "techniques",
-        "若干", note=f"{len(bad)} of {len(h.frame)} rows not a number (every third, from the first)",
-    )  # fmt: skip
+        case="refuse.quarantine_threshold",
+        expected="fatal",
+        sheet="households",
+        where="cell",
+        index=bad[0],
+        column="techniques",
+        value="若干",
+        note=f"{len(bad)} of {len(h.frame)} rows not a number (every third, from the first)",
+    )
     out.append(Refusal(f"{stem}_r7{ext}", p.case, "file.quarantine_threshold", t, pending=[p]))
 
     out.append(
@@ -156,10 +172,16 @@ def refusals(
         )
     )
 
-    out.append(Refusal(
-        f"{stem}_r10.zip", "refuse.path_escape", "file.path_escape", make(),
-        zip_extra=[("../../outside.csv", b"key,value\n")], note="member ../../outside.csv",
-    ))  # fmt: skip
+    out.append(
+        Refusal(
+            name=f"{stem}_r10.zip",
+            case="refuse.path_escape",
+            rule="file.path_escape",
+            tables=make(),
+            zip_extra=[("../../outside.csv", b"key,value\n")],
+            note="member ../../outside.csv",
+        )
+    )
 
     out.append(
         Refusal(

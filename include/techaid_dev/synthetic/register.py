@@ -54,12 +54,16 @@ def register_frames(
                     vrows.append([code + v.suffix, v.name, code + t.suffix, t.name, code])
             vcodes = np.array([code + v.suffix for v in cw.villages], dtype=object)
             hh = cw.households
-            hframes.append(pd.DataFrame({
-                "household_id": pd.Series(hh.ids, dtype=object),
-                "village_code": pd.Series(vcodes[hh.village], dtype=object),
-                "members": hh.members.astype(np.int64),
-                "labor_capable": hh.labor,
-            }))  # fmt: skip
+            hframes.append(
+                pd.DataFrame(
+                    {
+                        "household_id": pd.Series(hh.ids, dtype=object),
+                        "village_code": pd.Series(vcodes[hh.village], dtype=object),
+                        "members": hh.members.astype(np.int64),
+                        "labor_capable": hh.labor,
+                    }
+                )
+            )
     cols = list(config.schema().register_sheet("villages").columns)
     return pd.DataFrame(vrows, columns=cols, dtype=object), pd.concat(hframes, ignore_index=True)
 
@@ -81,8 +85,13 @@ def write_registers(
         for name, frame in (("villages.csv", villages), ("households.csv", households)):
             write_csv(landing / rel / name, frame)
             set_received(landing / rel / name, when)
-        manifest.registers.append(RegisterFile(
-            date=day.isoformat(), villages=f"{rel}/villages.csv",
-            households=f"{rel}/households.csv", village_rows=len(villages),
-            household_rows=len(households), note=note,
-        ))  # fmt: skip
+        manifest.registers.append(
+            RegisterFile(
+                date=day.isoformat(),
+                villages=f"{rel}/villages.csv",
+                households=f"{rel}/households.csv",
+                village_rows=len(villages),
+                household_rows=len(households),
+                note=note,
+            )
+        )

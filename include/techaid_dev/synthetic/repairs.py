@@ -93,9 +93,12 @@ def _thousands(ctx: FileCtx) -> list[Pending] | None:
 
 
 BOOL_CELLS = (
-    ("villages", "service_covered"), ("villages", "e_station"), ("villages", "one_product"),
-    ("townships", "industry_base"), ("townships", "federation"),
-)  # fmt: skip
+    ("villages", "service_covered"),
+    ("villages", "e_station"),
+    ("villages", "one_product"),
+    ("townships", "industry_base"),
+    ("townships", "federation"),
+)
 
 
 def _bool_text(label: str, truth: bool, xlsx_value: Any) -> Planter:

@@ -64,10 +64,19 @@ def _duplicate_household(ctx: FileCtx) -> list[Pending] | None:
     ctx.errors["households"] += 2
     value = t.get(j, "household_id")
     note = "same household listed twice (the first copy is in related_rows)"
-    return [Pending(
-        "row.duplicate_key", "error", "households", "cell", j, "household_id", value, note=note,
-        related=[i],
-    )]  # fmt: skip
+    return [
+        Pending(
+            case="row.duplicate_key",
+            expected="error",
+            sheet="households",
+            where="cell",
+            index=j,
+            column="household_id",
+            value=value,
+            note=note,
+            related=[i],
+        )
+    ]
 
 
 def _household_not_in_register(ctx: FileCtx) -> list[Pending] | None:
@@ -103,10 +112,18 @@ def _unknown_village(ctx: FileCtx) -> list[Pending] | None:
     if not ctx.error_budget("villages", 1, 1):
         return None
     code = _other_city_county(ctx) + "101201"
-    j = ctx.append("villages", {
-        "village_code": code, "village_name": "新建村", "one_product": False, "associations": 0,
-        "business_entities": 0, "e_station": False, "service_covered": False,
-    })  # fmt: skip
+    j = ctx.append(
+        "villages",
+        {
+            "village_code": code,
+            "village_name": "新建村",
+            "one_product": False,
+            "associations": 0,
+            "business_entities": 0,
+            "e_station": False,
+            "service_covered": False,
+        },
+    )
     ctx.errors["villages"] += 1
     return [
         Pending(
@@ -144,10 +161,19 @@ def _duplicate_expert(ctx: FileCtx) -> list[Pending] | None:
     t = ctx.tables["experts"]
     j = ctx.append("experts", dict(zip(t.columns, t.frame.iloc[i].tolist(), strict=True)))
     ctx.errors["experts"] += 2
-    return [Pending(
-        "row.duplicate_id", "error", "experts", "cell", j, "expert_id", t.get(j, "expert_id"),
-        note="expert id repeated inside the file (the first copy is in related_rows)", related=[i],
-    )]  # fmt: skip
+    return [
+        Pending(
+            case="row.duplicate_id",
+            expected="error",
+            sheet="experts",
+            where="cell",
+            index=j,
+            column="expert_id",
+            value=t.get(j, "expert_id"),
+            note="expert id repeated inside the file (the first copy is in related_rows)",
+            related=[i],
+        )
+    ]
 
 
 def _activity(ctx: FileCtx, county: int = 0) -> dict[str, Any]:
@@ -159,9 +185,12 @@ def _activity(ctx: FileCtx, county: int = 0) -> dict[str, Any]:
         "activity_id": f"HD{ctx.city}{ctx.view.period.replace('-', '')}9{k:03d}",
         "kind": enum_zh("activity_kind", "training"),
         "held_on": first_day(ctx.view.period) + dt.timedelta(days=14),
-        "county_code": code, "village_code": code + cw.villages[0].suffix, "expert_ids": experts[0],
-        "participants": 30, "poor_households": 5,
-    }  # fmt: skip
+        "county_code": code,
+        "village_code": code + cw.villages[0].suffix,
+        "expert_ids": experts[0],
+        "participants": 30,
+        "poor_households": 5,
+    }
 
 
 def _bad_activity(

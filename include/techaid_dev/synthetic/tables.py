@@ -38,9 +38,16 @@ _Listed = TypeVar("_Listed", Expert, Org, Agreement)
 ACTIVITY_KINDS = ("training", "field_guidance", "remote_guidance", "science_event")
 ACTIVITY_P = (0.35, 0.3, 0.15, 0.2)
 EVALUATED_ORG_TYPES = frozenset(
-    {"society", "association", "federation", "demo_base", "cooperative", "extension_station",
-     "expert_station"}
-)  # fmt: skip
+    {
+        "society",
+        "association",
+        "federation",
+        "demo_base",
+        "cooperative",
+        "extension_station",
+        "expert_station",
+    }
+)
 
 
 @dataclass
@@ -109,9 +116,12 @@ def meta_table(city: str, period: str | Any, prepared_by: str, prepared_on: dt.d
     """Key/value rows, keys by their Chinese names as offices write them."""
     keys = config.schema().meta.keys
     values = {
-        "city_code": city, "period": period, "prepared_by": prepared_by,
-        "contact_email": f"kx{city}@example.com", "prepared_on": prepared_on,
-    }  # fmt: skip
+        "city_code": city,
+        "period": period,
+        "prepared_by": prepared_by,
+        "contact_email": f"kx{city}@example.com",
+        "prepared_on": prepared_on,
+    }
     rows = [[keys[k].zh, values[k]] for k in keys]
     return Table("meta", _frame(rows, ["key", "value"]), None)
 

@@ -57,18 +57,27 @@ ASPECT_INDICATORS: dict[str, tuple[str, ...]] = {
     "townships": ("township_federation", "township_industry", "township_society"),
     "households": ("household_skills", "household_projects"),
     "county_items": (
-        "county_station", "county_caravan", "county_museum_tours", "county_school_museum",
+        "county_station",
+        "county_caravan",
+        "county_museum_tours",
+        "county_school_museum",
         "county_consulting",
     ),
     "orgs": (),
-}  # fmt: skip
+}
 
 EXPERT_SOURCES = ("society", "university", "institute", "extension", "enterprise", "other")
 EXPERT_SOURCE_P = (0.25, 0.2, 0.15, 0.3, 0.05, 0.05)
 SPECIALTIES = (
-    "crops", "livestock", "aquaculture", "processing", "ecommerce", "health", "engineering",
+    "crops",
+    "livestock",
+    "aquaculture",
+    "processing",
+    "ecommerce",
+    "health",
+    "engineering",
     "other",
-)  # fmt: skip
+)
 SPECIALTY_P = (0.35, 0.2, 0.08, 0.1, 0.07, 0.08, 0.07, 0.05)
 ENTITY_TYPES = ("cooperative", "family_farm", "grower", "enterprise")
 ENTITY_P = (0.45, 0.25, 0.2, 0.1)
@@ -360,11 +369,19 @@ def build_county(
     villages = _villages(r, ctx, n_town, n_vill, n_poor, curves, townships)
     households = _households(ctx, r, series, base_code, villages, weight, curves["households"])
     cw = CountyWorld(
-        series=series, lineage=lineage, base_code=base_code, name=unit.name_zh, weight=weight,
-        lag_kind=lag_kind, curves=curves, townships=townships, villages=villages,
-        households=households, milestones=_milestones(r, M, lag_kind),
+        series=series,
+        lineage=lineage,
+        base_code=base_code,
+        name=unit.name_zh,
+        weight=weight,
+        lag_kind=lag_kind,
+        curves=curves,
+        townships=townships,
+        villages=villages,
+        households=households,
+        milestones=_milestones(r, M, lag_kind),
         flows=_flows(r, unit.poverty_level == "national"),
-    )  # fmt: skip
+    )
     _experts(r, ctx, cw)
     _orgs(r, ctx, cw)
     _agreements(r, ctx, cw)
@@ -392,9 +409,14 @@ def _townships(r: np.random.Generator, ctx: Context, n: int, curve: Curve) -> li
 
 
 def _villages(
-    r: np.random.Generator, ctx: Context, n_town: int, n_vill: int, n_poor: int,
-    curves: dict[str, Curve], townships: list[Township],
-) -> list[Village]:  # fmt: skip
+    r: np.random.Generator,
+    ctx: Context,
+    n_town: int,
+    n_vill: int,
+    n_poor: int,
+    curves: dict[str, Curve],
+    townships: list[Township],
+) -> list[Village]:
     town_of = np.sort(np.concatenate([np.arange(n_town), r.integers(0, n_town, n_vill - n_town)]))
     poor = np.zeros(n_vill, bool)
     poor[r.choice(n_vill, n_poor, replace=False)] = True
@@ -421,19 +443,30 @@ def _villages(
         est = estation.get(i, int(_random_months(r, ctx.months)) if r.random() < 0.2 else NEVER)
         out.append(
             Village(
-                suffix=f"{townships[t].suffix}{200 + seq[t]:03d}", name=name, township=t,
-                poor=bool(poor[i]), one_product=i in one_poor or i in one_rich, product=product,
-                brand_month=brand.get(i, NEVER), brand=name[:2] + product, estation_month=est,
+                suffix=f"{townships[t].suffix}{200 + seq[t]:03d}",
+                name=name,
+                township=t,
+                poor=bool(poor[i]),
+                one_product=i in one_poor or i in one_rich,
+                product=product,
+                brand_month=brand.get(i, NEVER),
+                brand=name[:2] + product,
+                estation_month=est,
                 covered_month=cov,
             )
-        )  # fmt: skip
+        )
     return out
 
 
 def _households(
-    ctx: Context, r: np.random.Generator, series: str, base_code: str, villages: list[Village],
-    weight: float, curve: Curve,
-) -> Households:  # fmt: skip
+    ctx: Context,
+    r: np.random.Generator,
+    series: str,
+    base_code: str,
+    villages: list[Village],
+    weight: float,
+    curve: Curve,
+) -> Households:
     M = ctx.months
     n = max(40, round(HOUSEHOLDS_PER_COUNTY * weight * ctx.scale))
     p = np.array([3.0 if v.poor else 1.0 for v in villages])
@@ -483,11 +516,13 @@ def _milestones(r: np.random.Generator, M: int, lag_kind: str | None) -> dict[st
         tour1 = i(18, 31)
         first = i(24, 41)
         return {
-            "expert_station": [i(20, 37)], "caravan": [i(26, 41)],
+            "expert_station": [i(20, 37)],
+            "caravan": [i(26, 41)],
             "museum_tour": [tour1, M + i(6, 20)],
-            "school_museum": [i(30, 45)], "consulting": [first, first + i(10, 16)],
+            "school_museum": [i(30, 45)],
+            "consulting": [first, first + i(10, 16)],
             "county_federation": [M + i(0, 12)],
-        }  # fmt: skip
+        }
     tour1 = i(1, 11)
     tours = [tour1, tour1 + i(4, 11)]
     if r.random() < 0.2:
@@ -499,20 +534,27 @@ def _milestones(r: np.random.Generator, M: int, lag_kind: str | None) -> dict[st
     while consulting[-1] < 2 * M:
         consulting.append(consulting[-1] + i(8, 15))
     return {
-        "expert_station": [i(0, 9)], "caravan": [i(0, 11)], "museum_tour": tours,
-        "school_museum": school, "consulting": consulting,
+        "expert_station": [i(0, 9)],
+        "caravan": [i(0, 11)],
+        "museum_tour": tours,
+        "school_museum": school,
+        "consulting": consulting,
         "county_federation": [i(0, 25)] if r.random() < 0.65 else [],
-    }  # fmt: skip
+    }
 
 
 def _flows(r: np.random.Generator, paired: bool) -> Flows:
     """County-level monthly flows. They are facts about a county, not volumes of listed entities,
     so they do not scale; the national-level counties have a developed partner county."""
     return Flows(
-        youth=float(r.uniform(1500, 5000)), paired=paired, projects=int(r.integers(1, 3)),
-        workers=float(r.uniform(100, 600)), talents=float(r.uniform(3, 15)),
-        funds=float(r.uniform(30, 300)), phase=int(r.integers(12)),
-    )  # fmt: skip
+        youth=float(r.uniform(1500, 5000)),
+        paired=paired,
+        projects=int(r.integers(1, 3)),
+        workers=float(r.uniform(100, 600)),
+        talents=float(r.uniform(3, 15)),
+        funds=float(r.uniform(30, 300)),
+        phase=int(r.integers(12)),
+    )
 
 
 def _filed(r: np.random.Generator, ctx: Context, month: int, share: float) -> dt.date | None:
@@ -535,11 +577,15 @@ def _experts(r: np.random.Generator, ctx: Context, cw: CountyWorld) -> None:
         m = int(months[k])
         cw.experts.append(
             Expert(
-                county=cw.series, name=names.person(r), source=EXPERT_SOURCES[sources[k]],
-                specialty=SPECIALTIES[specs[k]], phone=names.phone(r), month=m,
+                county=cw.series,
+                name=names.person(r),
+                source=EXPERT_SOURCES[sources[k]],
+                specialty=SPECIALTIES[specs[k]],
+                phone=names.phone(r),
+                month=m,
                 filed=_filed(r, ctx, m, 0.92),
             )
-        )  # fmt: skip
+        )
 
 
 def _orgs(r: np.random.Generator, ctx: Context, cw: CountyWorld) -> None:
@@ -619,9 +665,15 @@ def _helper(r: np.random.Generator, cw: CountyWorld, month: int) -> tuple[str, E
 
 
 def _agreement(
-    r: np.random.Generator, ctx: Context, cw: CountyWorld, kind: str, target: int | str,
-    month: int, label: str, product: str,
-) -> Agreement:  # fmt: skip
+    r: np.random.Generator,
+    ctx: Context,
+    cw: CountyWorld,
+    kind: str,
+    target: int | str,
+    month: int,
+    label: str,
+    product: str,
+) -> Agreement:
     helper_kind, helper = _helper(r, cw, month)
     signed = ctx.day(month, int(r.integers(1, 29)))
     start = signed + dt.timedelta(days=int(r.integers(0, 10)))

@@ -127,7 +127,7 @@ def table_rows(table: Table) -> Iterator[list[Any]]:
 class _GbkZipInfo(zipfile.ZipInfo):
     """A member whose name is stored in GBK without the UTF-8 flag, as Chinese Windows zips do."""
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - overrides zipfile's
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # overrides zipfile's
         return self.filename.encode("gbk"), self.flag_bits & ~0x800
 
 

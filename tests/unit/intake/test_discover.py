@@ -69,19 +69,27 @@ def test_submission_name_gives_city_period_hash_and_received_time(landing: Landi
 def test_suffix_and_extension_case_are_accepted(landing: Landing, name: str) -> None:
     landing.put(f"submissions/{name}")
     f = landing.found()[f"submissions/{name}"]
-    assert f.refusal is None and f.period == "2018-06"
+    assert f.refusal is None
+    assert f.period == "2018-06"
 
 
 @pytest.mark.parametrize(
     "name",
-    ["亳州6月报表.xlsx", "341600_2018-13.xlsx", "341600_201806.xlsx", "341600_2018-06.csv",
-     "34160_2018-06.xlsx", "341600-2018-06.xlsx"],
-)  # fmt: skip
+    [
+        "亳州6月报表.xlsx",
+        "341600_2018-13.xlsx",
+        "341600_201806.xlsx",
+        "341600_2018-06.csv",
+        "34160_2018-06.xlsx",
+        "341600-2018-06.xlsx",
+    ],
+)
 def test_bad_name_is_refused_but_still_listed_and_hashed(landing: Landing, name: str) -> None:
     landing.put(f"submissions/{name}", b"abc")
     f = landing.found()[f"submissions/{name}"]
     assert rule(f) == "file.bad_name"
-    assert f.kind == "submission" and f.city_code is None
+    assert f.kind == "submission"
+    assert f.city_code is None
     assert f.sha256 == hashlib.sha256(b"abc").hexdigest()
 
 
@@ -89,21 +97,25 @@ def test_unknown_city_is_refused(landing: Landing) -> None:
     landing.put("submissions/349900_2018-06.xlsx")
     f = landing.found()["submissions/349900_2018-06.xlsx"]
     assert rule(f) == "file.unknown_city"
-    assert f.city_code == "349900" and f.refusal and f.refusal.value == "349900"
+    assert f.city_code == "349900"
+    assert f.refusal
+    assert f.refusal.value == "349900"
 
 
 def test_period_before_program_start_is_refused(landing: Landing) -> None:
     landing.put("submissions/341600_2016-12.xlsx")
     f = landing.found()["submissions/341600_2016-12.xlsx"]
     assert rule(f) == "file.unknown_period"
-    assert f.refusal and "2017-01" in f.refusal.message
+    assert f.refusal
+    assert "2017-01" in f.refusal.message
 
 
 def test_period_after_the_month_received_is_refused(landing: Landing) -> None:
     landing.put("submissions/341600_2018-08.xlsx", mtime=dt.datetime(2018, 7, 31, 15, tzinfo=UTC))
     f = landing.found()["submissions/341600_2018-08.xlsx"]
     assert rule(f) == "file.unknown_period"
-    assert f.refusal and "2018-07" in f.refusal.message
+    assert f.refusal
+    assert "2018-07" in f.refusal.message
 
 
 def test_received_month_is_judged_in_shanghai_time(landing: Landing) -> None:
@@ -119,7 +131,8 @@ def test_file_over_the_size_limit_is_refused_before_reading(
     monkeypatch.setattr(disc, "sha256_of", lambda *a: pytest.fail("a too large file was read"))
     f = landing.found(limits=Limits(max_file_bytes=100))["submissions/341600_2018-06.xlsx"]
     assert rule(f) == "file.too_large"
-    assert f.sha256 is None and f.size == 200
+    assert f.sha256 is None
+    assert f.size == 200
 
 
 def test_noise_and_files_outside_the_two_areas_are_not_listed(landing: Landing) -> None:
@@ -147,21 +160,30 @@ def test_register_files_carry_their_date(landing: Landing) -> None:
     found = landing.found()
     v = found["register/2018-01-01/villages.csv"]
     assert (v.kind, v.register_date, v.refusal, v.city_code) == (
-        "register", dt.date(2018, 1, 1), None, None,
-    )  # fmt: skip
+        "register",
+        dt.date(2018, 1, 1),
+        None,
+        None,
+    )
     assert found["register/2018-01-01/households.csv.gz"].refusal is None
     assert found["register/2019-03-15/HOUSEHOLDS.parquet"].register_date == dt.date(2019, 3, 15)
 
 
 @pytest.mark.parametrize(
     "rel",
-    ["register/villages.csv", "register/2018-13-01/villages.csv", "register/2018-01-01/x.csv",
-     "register/2018-01-01/old/villages.csv", "register/20180101/villages.csv"],
-)  # fmt: skip
+    [
+        "register/villages.csv",
+        "register/2018-13-01/villages.csv",
+        "register/2018-01-01/x.csv",
+        "register/2018-01-01/old/villages.csv",
+        "register/20180101/villages.csv",
+    ],
+)
 def test_misplaced_or_misnamed_register_file_is_refused(landing: Landing, rel: str) -> None:
     landing.put(rel)
     f = landing.found()[rel]
-    assert f.kind == "register" and rule(f) == "file.bad_register_name"
+    assert f.kind == "register"
+    assert rule(f) == "file.bad_register_name"
 
 
 # ---------------------------------------------------------------- links and escapes
@@ -272,8 +294,11 @@ def test_unchanged_files_are_not_hashed_again(
     real = disc.sha256_of
     monkeypatch.setattr(disc, "sha256_of", lambda fs, p: hashed.append(p) or real(fs, p))
 
-    landing.put("submissions/341300_2018-06.xlsx", b"june, suzhou, corrected",
-                mtime=JULY_3 + dt.timedelta(days=1))  # fmt: skip
+    landing.put(
+        "submissions/341300_2018-06.xlsx",
+        b"june, suzhou, corrected",
+        mtime=JULY_3 + dt.timedelta(days=1),
+    )
     again = {f.path: f for f in discover(str(landing.root), known)}
 
     assert hashed == [str(landing.root / "submissions/341300_2018-06.xlsx")]
@@ -325,9 +350,17 @@ def test_versions_are_per_city_and_period(landing: Landing) -> None:
 def landing_file(name: str = "341600_2018-06.xlsx") -> LandingFile:
     city, period = disc.parse_submission_name(name) or (None, None)
     return LandingFile(
-        f"/l/submissions/{name}", f"submissions/{name}", name, "submission",
-        city, period, None, "0" * 64, 1, JULY_3,
-    )  # fmt: skip
+        path=f"/l/submissions/{name}",
+        rel_path=f"submissions/{name}",
+        file_name=name,
+        kind="submission",
+        city_code=city,
+        period=period,
+        register_date=None,
+        sha256="0" * 64,
+        size=1,
+        mtime=JULY_3,
+    )
 
 
 def test_name_matching_meta_passes() -> None:

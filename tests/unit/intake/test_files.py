@@ -123,7 +123,8 @@ def test_xlsx_keeps_cell_types_and_empty_cells_are_none() -> None:
     data = xlsx_bytes({"agreements": [["x", 1, 2.5, dt.date(2018, 6, 5), True, "", None, "a"]]})
     cells = read_bytes(data, "x.xlsx").sheets["agreements"].cells.iloc[0].tolist()
     assert cells[:5] == ["x", 1, 2.5, dt.date(2018, 6, 5), True]
-    assert cells[5:7] == [None, None] and cells[7] == "a"
+    assert cells[5:7] == [None, None]
+    assert cells[7] == "a"
 
 
 def test_unknown_sheet_names_are_kept_under_their_own_name() -> None:

@@ -21,8 +21,16 @@ from techaid.intake.normalize import (
     required_columns,
 )
 
-VILLAGES_ZH = ["村代码", "村名称", "适合一村一品", "农技协数", "新型农业经营主体数", "特色品牌",
-               "科普中国乡村e站", "科技服务已覆盖"]  # fmt: skip
+VILLAGES_ZH = [
+    "村代码",
+    "村名称",
+    "适合一村一品",
+    "农技协数",
+    "新型农业经营主体数",
+    "特色品牌",
+    "科普中国乡村e站",
+    "科技服务已覆盖",
+]
 VILLAGES_EN = list(config.schema().sheet("villages").columns)
 
 
@@ -51,7 +59,8 @@ def test_english_headers_in_schema_order_with_typed_values() -> None:
     row = parsed.frame.iloc[0]
     assert row["village_code"] == "340422101201"
     assert row["associations"] == 2
-    assert bool(row["one_product"]) is True and bool(row["e_station"]) is False
+    assert bool(row["one_product"]) is True
+    assert bool(row["e_station"]) is False
     assert row["brand"] is None
     assert row["row_number"] == 2
     assert str(parsed.frame["associations"].dtype) == "Int64"
@@ -154,7 +163,8 @@ def test_header_only_sheet_is_an_empty_frame() -> None:
 
 def test_extra_column_is_ignored_with_a_warning() -> None:
     parsed, findings, _ = villages([["序号", *VILLAGES_ZH, "备注"], [1, *village(), "无"]])
-    assert "备注" not in parsed.frame.columns and "序号" not in parsed.frame.columns
+    assert "备注" not in parsed.frame.columns
+    assert "序号" not in parsed.frame.columns
     assert [(f.rule, f.severity, f.value) for f in findings] == [
         ("sheet.extra_column", "warning", "序号"),
         ("sheet.extra_column", "warning", "备注"),
@@ -198,9 +208,15 @@ def test_optional_column_may_be_left_out() -> None:
     assert "village_code" in OPTIONAL_COLUMNS["activities"]
     assert "village_code" not in required_columns(activities)
     names = [n for n in activities.columns if n != "village_code"]
-    row = {"activity_id": "A1", "kind": "技术培训", "held_on": "2018-06-05",
-           "county_code": "340422", "expert_ids": "E1、E2", "participants": "30",
-           "poor_households": 5}  # fmt: skip
+    row = {
+        "activity_id": "A1",
+        "kind": "技术培训",
+        "held_on": "2018-06-05",
+        "county_code": "340422",
+        "expert_ids": "E1、E2",
+        "participants": "30",
+        "poor_households": 5,
+    }
     sheet = RawSheet("帮扶活动", grid([names, [row[n] for n in names]]))
     parsed, findings, repairs = normalize_sheet(sheet, activities)
     assert findings == []
@@ -216,8 +232,13 @@ def test_optional_column_may_be_left_out() -> None:
 
 
 def test_blank_rows_are_dropped_and_row_numbers_kept() -> None:
-    rows = [VILLAGES_ZH, village("340422101201"), [None] * 8, ["  ", "", None, None, None,
-            None, None, None], village("340422101202")]  # fmt: skip
+    rows = [
+        VILLAGES_ZH,
+        village("340422101201"),
+        [None] * 8,
+        ["  ", "", None, None, None, None, None, None],
+        village("340422101202"),
+    ]
     parsed, findings, repairs = villages(rows)
     assert parsed.frame["row_number"].tolist() == [2, 5]
     assert findings == []
@@ -281,8 +302,11 @@ def test_repairs_are_keyed_by_sheet_column_and_kind() -> None:
 
 def test_household_id_number_is_a_row_error_in_the_sheet() -> None:
     households = spec("households")
-    rows = [["户编号", "掌握实用技术项数", "参与增收项目数"],
-            ["341521199001010001", 2, 1], [3.41521199001010e17, 1, 0]]  # fmt: skip
+    rows = [
+        ["户编号", "掌握实用技术项数", "参与增收项目数"],
+        ["341521199001010001", 2, 1],
+        [3.41521199001010e17, 1, 0],
+    ]
     parsed, findings, _ = normalize_sheet(RawSheet("贫困户", grid(rows)), households)
     assert parsed.frame["household_id"].tolist() == ["341521199001010001", None]
     [f] = findings
@@ -307,9 +331,14 @@ def meta(rows: list[list[Any]], repairs: Counter | None = None) -> dict[str, Any
 
 
 def test_meta_with_english_keys_and_a_key_value_header() -> None:
-    rows = [["key", "value"], ["city_code", "341600"], ["period", "2018-06"],
-            ["prepared_by", "张三"], ["contact_email", "a@b.cn"],
-            ["prepared_on", "2018-07-03"]]  # fmt: skip
+    rows = [
+        ["key", "value"],
+        ["city_code", "341600"],
+        ["period", "2018-06"],
+        ["prepared_by", "张三"],
+        ["contact_email", "a@b.cn"],
+        ["prepared_on", "2018-07-03"],
+    ]
     assert meta(rows) == {
         "city_code": "341600",
         "period": "2018-06",

@@ -341,7 +341,8 @@ JUNE_5 = dt.date(2018, 6, 5)
 )
 def test_date_spellings(cell: Any, kind: str | None) -> None:
     value, repairs = one("experts", "registered_on", cell)
-    assert value == JUNE_5 and type(value) is dt.date
+    assert value == JUNE_5
+    assert type(value) is dt.date
     assert repairs == (Counter({kind: 1}) if kind else Counter())
 
 

@@ -55,7 +55,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
             county_row("340826"),
             county_row("340827"),
             county_row("340828"),
-        ],  # fmt: skip
+        ],
         "townships": [
             {"township_code": "340825101", "township_name": "甲镇", "industry_base": True},
             {"township_code": "340826102", "township_name": "乙乡", "industry_base": False},
@@ -75,7 +75,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "business_entities": 0,
                 "service_covered": False,
             },
-        ],  # fmt: skip
+        ],
         "households": [
             {"household_id": h, "techniques": i, "income_projects": 1} for i, h in enumerate(HH)
         ],
@@ -97,7 +97,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "county_code": "340826",
                 "phone": None,
             },
-        ],  # fmt: skip
+        ],
         "organizations": [
             {
                 "org_id": "O001",
@@ -111,7 +111,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "org_type": "cooperative",
                 "location_code": "340826102203",
             },
-        ],  # fmt: skip
+        ],
         "agreements": [
             {
                 "agreement_id": "A001",
@@ -143,7 +143,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "mechanism": "分红",
                 "status": "active",
             },
-        ],  # fmt: skip
+        ],
         "activities": [
             {
                 "activity_id": "T001",
@@ -165,7 +165,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "participants": 0,
                 "poor_households": 0,
             },
-        ],  # fmt: skip
+        ],
         "evaluations": [
             {
                 "subject_kind": "expert",
@@ -176,7 +176,7 @@ def clean_rows() -> dict[str, list[dict[str, Any]]]:
                 "fabrication": False,
             },
             {"subject_kind": "organization", "subject_id": "O001", "year": 2017, "score": 80},
-        ],  # fmt: skip
+        ],
     }
 
 

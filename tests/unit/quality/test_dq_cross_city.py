@@ -70,7 +70,8 @@ def test_should_name_every_other_city(engine: sa.Engine) -> None:
     _load(engine, LUAN, "l1", dt.datetime(2018, 7, 2), experts=[_expert("E002", "341522")])
     (f,) = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, _frames(clean_rows()))
     h = config.hierarchy()
-    assert f.row == 3 and f"{h.name(SUZHOU)}、{h.name(LUAN)}" in f.message
+    assert f.row == 3
+    assert f"{h.name(SUZHOU)}、{h.name(LUAN)}" in f.message
 
 
 def test_should_ignore_own_city_other_months_and_superseded_versions(engine: sa.Engine) -> None:
@@ -97,7 +98,8 @@ def test_should_warn_whichever_file_arrived_first(engine: sa.Engine) -> None:
     parsed = build_file(rows)
     found = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, _frames(rows))
     decision = decide(parsed, found)
-    assert decision.outcome == ACCEPTED and decision.warnings == 1
+    assert decision.outcome == ACCEPTED
+    assert decision.warnings == 1
     assert len(decision.clean["experts"]) == len(rows["experts"])
 
 
@@ -106,7 +108,9 @@ def test_should_handle_many_ids_and_empty_cells(engine: sa.Engine) -> None:
     _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1), experts=many)
     frame = typed_frame("experts", [*many[::-1], {"expert_id": None}])
     found = cross_city_duplicates(_others(engine, CITY, PERIOD), CITY, PERIOD, {"experts": frame})
-    assert len(found) == 1200 and found[0].value == "X1199" and found[0].row == 2
+    assert len(found) == 1200
+    assert found[0].value == "X1199"
+    assert found[0].row == 2
 
 
 def _others(engine, city: str, period: str):

@@ -80,10 +80,12 @@ def test_should_list_every_issue_with_chinese_labels(engine: sa.Engine, tmp_path
     assert issues[0] == ("工作表", "行号", "列", "值", "规则", "严重程度", "说明")
     assert len(issues) == 1 + len(_findings())
     phone = issues[1]
-    assert phone[:3] == ("专家名册", 4, "联系电话") and phone[3] == "********1234"
+    assert phone[:3] == ("专家名册", 4, "联系电话")
+    assert phone[3] == "********1234"
     assert phone[4:6] == ("dq.phone", "错误（该行被隔离）")
     assert "0556-5551234" not in str(issues)
-    assert issues[3][:3] == ("县级指标", 3, "劳务协作人数") and issues[3][5] == "提示"
+    assert issues[3][:3] == ("县级指标", 3, "劳务协作人数")
+    assert issues[3][5] == "提示"
 
 
 def test_should_summarize_in_chinese(engine: sa.Engine, tmp_path: Path) -> None:
@@ -91,12 +93,14 @@ def test_should_summarize_in_chinese(engine: sa.Engine, tmp_path: Path) -> None:
     _record(engine, v, WITH_ERRORS)
     summary = dict(_rows(feedback.write_feedback(engine, v.submission_id, tmp_path), "概要"))
     assert summary["市"] == f"{config.hierarchy().name(CITY)}（{CITY}）"
-    assert summary["报送月份"] == PERIOD and summary["文件名"] == v.file_name
+    assert summary["报送月份"] == PERIOD
+    assert summary["文件名"] == v.file_name
     assert summary["接收时间（北京时间）"] == "2018-07-06 01:30:00"
     assert summary["处理结果"] == summary["当前状态"] == "已接收，部分行被隔离"
     counts = [summary[k] for k in ("致命问题数", "错误数（隔离行的问题）", "提示数")]
     assert counts == [0, 8, 1]
-    assert summary["隔离行数"] == 1 + len(NASTY) and summary["按时报送"] == "否"
+    assert summary["隔离行数"] == 1 + len(NASTY)
+    assert summary["按时报送"] == "否"
     assert "重新上传" in summary["下一步"]
 
 
@@ -106,7 +110,8 @@ def test_should_never_write_a_formula(engine: sa.Engine, tmp_path: Path) -> None
     path = feedback.write_feedback(engine, v.submission_id, tmp_path)
     with zipfile.ZipFile(path) as z:
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
-    assert "<f>" not in xml and "<f " not in xml
+    assert "<f>" not in xml
+    assert "<f " not in xml
     wb = openpyxl.load_workbook(path)
     cells = {c.value: c for row in wb["问题清单"].iter_rows(min_row=2) for c in row[3:4]}
     for text in NASTY:
@@ -138,9 +143,12 @@ def test_should_write_for_refused_and_superseded_versions_only(
     assert [p.stem.rsplit("_", 1)[1] for p in paths] == ids[:2]
     assert dict(_rows(paths[0], "概要"))["当前状态"] == "已被之后收到的版本取代"
     summary = dict(_rows(paths[1], "概要"))
-    assert summary["处理结果"] == "已退回，整个文件未导入" and summary["致命问题数"] == 1
+    assert summary["处理结果"] == "已退回，整个文件未导入"
+    assert summary["致命问题数"] == 1
     (fatal,) = _rows(paths[1], "问题清单")[1:]
-    assert fatal[0] == "村" and fatal[1] is None and fatal[5] == "致命（整个文件退回）"
+    assert fatal[0] == "村"
+    assert fatal[1] is None
+    assert fatal[5] == "致命（整个文件退回）"
     assert feedback.write_feedback(engine, "no-such-version", tmp_path) is None
 
 

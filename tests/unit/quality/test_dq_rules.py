@@ -433,7 +433,8 @@ def test_decide_quarantines_error_rows_and_refuses_on_county_rows(rows: Rows, gx
     rows["counties"][0]["expert_stations"] = -1
     parsed = build_file(rows)
     decision = decide(parsed, check_file(parsed, context()))
-    assert decision.outcome == REJECTED and decision.fatal.rule == "dq.county_quarantined"
+    assert decision.outcome == REJECTED
+    assert decision.fatal.rule == "dq.county_quarantined"
 
 
 def test_decide_accepts_warnings(rows: Rows, gx: Any) -> None:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import os
 import re
 import statistics
@@ -204,7 +205,8 @@ def test_should_follow_the_contract_layout(clean) -> None:
     assert len(regular(manifest)) == len(CITIES) * 4
     for sub in regular(manifest):
         m = NAME_RE.match(sub.file)
-        assert m and (m.group(1), m.group(2)) == (sub.city_code, sub.period), sub.file
+        assert m, sub.file
+        assert (m.group(1), m.group(2)) == (sub.city_code, sub.period), sub.file
         records = read_file(landing / sub.file)
         assert set(records) - {"meta"} == required
         meta = meta_of(records)
@@ -238,7 +240,9 @@ def test_should_list_exactly_the_counties_valid_in_the_month(clean) -> None:
     anqing = {s.period: s for s in regular(manifest) if s.city_code == "340800"}
     july = {r["county_code"] for r in read_file(landing / anqing["2018-07"].file)["counties"]}
     august = {r["county_code"] for r in read_file(landing / anqing["2018-08"].file)["counties"]}
-    assert "340824" in july and "340882" in august and "340882" not in july
+    assert "340824" in july
+    assert "340882" in august
+    assert "340882" not in july
 
 
 def test_should_zip_big_months_and_respect_an_explicit_format(
@@ -247,24 +251,29 @@ def test_should_zip_big_months_and_respect_an_explicit_format(
     m = generate(tmp_path / "zip", "2018-06", "2018-06", cities=["341100"], fmt="zip")
     assert [s.format for s in m.submissions] == ["zip"]
     names = zipfile.ZipFile(tmp_path / "zip" / m.submissions[0].file).namelist()
-    assert all(n.endswith(".csv") for n in names) and len(names) == 9
+    assert all(n.endswith(".csv") for n in names)
+    assert len(names) == 9
     records = read_file(tmp_path / "zip" / m.submissions[0].file)  # every value parses
     assert all(isinstance(r["pairing_funds"], float) for r in records["counties"])
     monkeypatch.setattr(generator, "AUTO_ZIP_ROWS", 100)
     auto = generate(tmp_path / "auto", "2018-06", "2018-06", cities=["341100"])
-    assert auto.submissions[0].format == "zip" and auto.submissions[0].rows["households"] > 100
-    with pytest.raises(ValueError):
+    assert auto.submissions[0].format == "zip"
+    assert auto.submissions[0].rows["households"] > 100
+    with pytest.raises(ValueError, match="format must be one of"):
         generate(tmp_path / "bad", "2018-06", "2018-06", fmt="csv")
 
 
 def test_should_add_the_yearly_evaluation_in_december(tmp_path: Path) -> None:
     m = generate(tmp_path, "2018-11", "2018-12", cities=["341700"], scale=SCALE)
     nov, dec = (read_file(tmp_path / s.file) for s in m.submissions)
-    assert "evaluations" not in nov and dec["evaluations"]
+    assert "evaluations" not in nov
+    assert dec["evaluations"]
     filed = {r["expert_id"] for r in dec["experts"] if r["registered_on"]}
     filed |= {r["org_id"] for r in dec["organizations"] if r["registered_on"]}
     for row in dec["evaluations"]:
-        assert row["subject_id"] in filed and row["year"] == 2018 and 0 <= row["score"] <= 100
+        assert row["subject_id"] in filed
+        assert row["year"] == 2018
+        assert 0 <= row["score"] <= 100
     assert any(r["city_recommends"] for r in dec["evaluations"])
 
 
@@ -282,7 +291,8 @@ def test_should_list_only_registered_households_of_the_city(clean) -> None:
         }
         valid = {u.code for u in h.counties_of(sub.city_code, sub.period)}
         rows = read_file(landing / sub.file)["households"]
-        assert rows and all(r["household_id"] in register for r in rows)
+        assert rows
+        assert all(r["household_id"] in register for r in rows)
         assert all(register[r["household_id"]][:6] in valid for r in rows)
         assert all(re.fullmatch(r"\d{16,19}", r["household_id"]) for r in rows)
 
@@ -304,7 +314,8 @@ def test_should_prefix_villages_with_the_county_valid_that_month(clean) -> None:
             for r in read_register(landing, register_for(manifest, sub.period), "villages.csv")
         }
         listed = {r["village_code"] for r in records["villages"]}
-        assert poor & listed and {v for v in poor if v[:6] in valid} <= listed
+        assert poor & listed
+        assert {v for v in poor if v[:6] in valid} <= listed
 
 
 def test_should_issue_a_new_register_when_qianshan_is_recoded(clean) -> None:
@@ -315,8 +326,10 @@ def test_should_issue_a_new_register_when_qianshan_is_recoded(clean) -> None:
     assert [r["household_id"] for r in old] == [r["household_id"] for r in new]
     old_v = {r["village_code"][:6] for r in read_register(landing, "2017-01-01", "villages.csv")}
     new_v = {r["village_code"][:6] for r in read_register(landing, "2018-08-01", "villages.csv")}
-    assert "340824" in old_v and "340882" not in old_v
-    assert "340882" in new_v and "340824" not in new_v
+    assert "340824" in old_v
+    assert "340882" not in old_v
+    assert "340882" in new_v
+    assert "340824" not in new_v
     h, prog = config.hierarchy(), config.program()
     assert [d for d, _ in register_dates(h, prog, ["341600"], "2018-09")] == [dt.date(2017, 1, 1)]
 
@@ -366,7 +379,7 @@ def test_should_never_decrease_cumulative_counts_or_stocks(program_months) -> No
 
 def test_should_only_grow_snapshots(program_months) -> None:
     for months in program_months.values():
-        for before, after in zip(months, months[1:], strict=False):
+        for before, after in itertools.pairwise(months):
             for sheet, key in (
                 ("experts", "expert_id"),
                 ("organizations", "org_id"),
@@ -377,9 +390,8 @@ def test_should_only_grow_snapshots(program_months) -> None:
                     sheet,
                 )
             b, a = before["households"].frame, after["households"].frame
-            assert (a["techniques"] >= b["techniques"]).all() and (
-                a["income_projects"] >= b["income_projects"]
-            ).all()
+            assert (a["techniques"] >= b["techniques"]).all()
+            assert (a["income_projects"] >= b["income_projects"]).all()
             series = config.hierarchy().series_code
             old = {
                 series(r["village_code"][:6]) + r["village_code"][6:]: r
@@ -401,7 +413,7 @@ def test_should_keep_flows_within_threefold_of_last_month(program_months) -> Non
         "pairing_funds",
     )
     for months in program_months.values():
-        for before, after in zip(months, months[1:], strict=False):
+        for before, after in itertools.pairwise(months):
             prev = {
                 series(r["county_code"]): r for r in before["counties"].frame.to_dict("records")
             }
@@ -488,7 +500,8 @@ def test_should_keep_ids_unique_province_wide(program_months) -> None:
 def test_should_plan_a_few_lagging_counties_that_lag(clean, program_months) -> None:
     _, manifest = clean
     lagging = {c["county_code"]: c for c in manifest.lagging_counties}
-    assert lagging and all(c["indicators"] for c in lagging.values())
+    assert lagging
+    assert all(c["indicators"] for c in lagging.values())
     plan = lagging_plan(7, config.hierarchy(), program_periods(config.program()))
     assert 3 <= len(plan) <= 8
     # A county lagging on households stays below the linear expectation by mid-program.
@@ -536,7 +549,8 @@ def test_should_set_modification_times_to_the_received_times(tmp_path: Path) -> 
         assert mtime > dt.datetime.combine(last_day(sub.period), dt.time(23, 59), dt.UTC)
         assert mtime < cutoff + dt.timedelta(days=7)
     late = [s.file for s in m.submissions if s.late]
-    assert late and {c.file for c in m.cases if c.case == "warn.late_submission"} == set(late)
+    assert late
+    assert {c.file for c in m.cases if c.case == "warn.late_submission"} == set(late)
     for reg in m.registers:
         day = dt.date.fromisoformat(reg.date)
         assert dt.datetime.fromtimestamp((tmp_path / reg.households).stat().st_mtime).date() in (
@@ -549,21 +563,56 @@ def test_should_set_modification_times_to_the_received_times(tmp_path: Path) -> 
 
 
 EVERY_CASE = {
-    "repair.code_number", "repair.code_sci", "repair.code_spaces", "repair.fullwidth_digits",
-    "repair.thousands_separator", "repair.bool_text", "repair.date_slash", "repair.date_chinese",
-    "repair.date_compact", "repair.date_serial", "repair.whitespace", "repair.total_row",
-    "repair.title_rows", "repair.blank_bool", "repair.english_headers",
-    "repair.expert_ids_separator", "repair.meta_period_date", "repair.csv_gb18030",
-    "repair.csv_utf8_bom", "repair.zip_gbk_names", "repair.zip_top_folder", "warn.extra_column",
-    "row.wrong_type", "row.out_of_range", "row.household_id_number", "row.duplicate_key",
-    "row.duplicate_id", "row.household_not_in_register", "row.unknown_code", "row.prefix_mismatch",
-    "row.unknown_expert", "row.activity_outside_month", "row.agreement_missing_element",
-    "row.agreement_end_before_start", "row.unknown_organization", "refuse.city_mismatch",
-    "refuse.period_mismatch", "refuse.missing_sheet", "refuse.missing_column",
-    "refuse.county_missing", "refuse.county_repeated", "refuse.quarantine_threshold",
-    "refuse.unreadable", "refuse.bad_name", "refuse.unknown_period", "refuse.unknown_city",
-    "refuse.zip_bomb", "refuse.path_escape", "refuse.symlink",
-}  # fmt: skip
+    "repair.code_number",
+    "repair.code_sci",
+    "repair.code_spaces",
+    "repair.fullwidth_digits",
+    "repair.thousands_separator",
+    "repair.bool_text",
+    "repair.date_slash",
+    "repair.date_chinese",
+    "repair.date_compact",
+    "repair.date_serial",
+    "repair.whitespace",
+    "repair.total_row",
+    "repair.title_rows",
+    "repair.blank_bool",
+    "repair.english_headers",
+    "repair.expert_ids_separator",
+    "repair.meta_period_date",
+    "repair.csv_gb18030",
+    "repair.csv_utf8_bom",
+    "repair.zip_gbk_names",
+    "repair.zip_top_folder",
+    "warn.extra_column",
+    "row.wrong_type",
+    "row.out_of_range",
+    "row.household_id_number",
+    "row.duplicate_key",
+    "row.duplicate_id",
+    "row.household_not_in_register",
+    "row.unknown_code",
+    "row.prefix_mismatch",
+    "row.unknown_expert",
+    "row.activity_outside_month",
+    "row.agreement_missing_element",
+    "row.agreement_end_before_start",
+    "row.unknown_organization",
+    "refuse.city_mismatch",
+    "refuse.period_mismatch",
+    "refuse.missing_sheet",
+    "refuse.missing_column",
+    "refuse.county_missing",
+    "refuse.county_repeated",
+    "refuse.quarantine_threshold",
+    "refuse.unreadable",
+    "refuse.bad_name",
+    "refuse.unknown_period",
+    "refuse.unknown_city",
+    "refuse.zip_bomb",
+    "refuse.path_escape",
+    "refuse.symlink",
+}
 
 
 def test_should_plant_every_case_of_the_contract(messy) -> None:
@@ -608,7 +657,8 @@ def test_should_find_each_planted_value_at_its_row(messy) -> None:
         assert _same(cell, case.value), (case.file, case.case, case.row, cell, case.value)
         checked += 1
         if case.case == "repair.title_rows":  # the header moved below the title rows
-            assert _canonical_sheet(case.location) == "experts" and grid[2][0] == "专家编号"
+            assert _canonical_sheet(case.location) == "experts"
+            assert grid[2][0] == "专家编号"
         if case.related_rows:
             assert grid[case.related_rows[0] - 1][case.col_index - 1] == cell
     assert checked >= 40
@@ -667,7 +717,7 @@ def test_should_list_every_difference_from_the_clean_file(clean, messy) -> None:
 
 
 def test_should_keep_row_errors_under_the_quarantine_threshold(messy) -> None:
-    landing, manifest = messy
+    _, manifest = messy
     errors: Counter[tuple[str, str]] = Counter()
     for c in manifest.cases:
         if c.expected == "error":
@@ -685,12 +735,12 @@ def test_should_plant_container_quirks_for_real(messy) -> None:
         by_case[c.case].append(c)
     gbk = by_case["repair.zip_gbk_names"][0]
     infos = zipfile.ZipFile(landing / gbk.file).infolist()
-    assert all(not i.flag_bits & 0x800 for i in infos) and any(
-        not i.filename.isascii() for i in infos
-    )
+    assert all(not i.flag_bits & 0x800 for i in infos)
+    assert any(not i.filename.isascii() for i in infos)
     folder = by_case["repair.zip_top_folder"][0]
     names = [_zip_name(i) for i in zipfile.ZipFile(landing / folder.file).infolist()]
-    assert len({n.split("/")[0] for n in names}) == 1 and all("/" in n for n in names)
+    assert len({n.split("/")[0] for n in names}) == 1
+    assert all("/" in n for n in names)
     for case, check in (
         ("repair.csv_gb18030", lambda b: b.decode("gb18030") and not _is_utf8(b)),
         ("repair.csv_utf8_bom", lambda b: b.startswith(b"\xef\xbb\xbf")),
@@ -748,7 +798,8 @@ def test_should_run_from_the_command_line(
             "0.01",
         ]
     )
-    assert rc == 0 and "2 monthly files" in capsys.readouterr().out
+    assert rc == 0
+    assert "2 monthly files" in capsys.readouterr().out
     manifest = Manifest.read(tmp_path / "manifest.json")
     assert [s.period for s in manifest.submissions] == ["2018-01", "2018-02"]
     with pytest.raises(SystemExit):

@@ -169,15 +169,30 @@ def migration_roundtrip(engine: sa.Engine) -> None:
     old = old_metadata()
     old.create_all(engine)
     sub = {
-        "submission_id": "s1", "city_code": CITY, "period": PERIOD, "file_name": "f.xlsx",
-        "sha256": "a" * 64, "received_at": when(2), "status": "accepted", "on_time": True,
-        "rows_loaded": 1, "rows_quarantined": 0, "warnings": 0, "outcome": "accepted",
-        "file_path": "submissions/f.xlsx", "size_bytes": 10,
-    }  # fmt: skip
+        "submission_id": "s1",
+        "city_code": CITY,
+        "period": PERIOD,
+        "file_name": "f.xlsx",
+        "sha256": "a" * 64,
+        "received_at": when(2),
+        "status": "accepted",
+        "on_time": True,
+        "rows_loaded": 1,
+        "rows_quarantined": 0,
+        "warnings": 0,
+        "outcome": "accepted",
+        "file_path": "submissions/f.xlsx",
+        "size_bytes": 10,
+    }
     village = {
-        "city_code": CITY, "period": PERIOD, "submission_id": "s1", "row_number": 2,
-        "village_code": "340100000001", "village_name": "村", "associations": 2,
-    }  # fmt: skip
+        "city_code": CITY,
+        "period": PERIOD,
+        "submission_id": "s1",
+        "row_number": 2,
+        "village_code": "340100000001",
+        "village_name": "村",
+        "associations": 2,
+    }
     with engine.begin() as conn:
         conn.execute(old.tables["submission"].insert(), [sub])
         conn.execute(old.tables["clean_villages"].insert(), [village])
@@ -195,7 +210,9 @@ def migration_roundtrip(engine: sa.Engine) -> None:
     assert inspector.has_table("repair_count")
     assert "ix_submission_city_period" in {i["name"] for i in inspector.get_indexes("submission")}
     subs = reads.table_snapshot(engine, "submission")
-    assert len(subs) == 1 and subs[0][0] == "s1" and subs[0][-2:] == (None, None)
+    assert len(subs) == 1
+    assert subs[0][0] == "s1"
+    assert subs[0][-2:] == (None, None)
     villages = reads.table_snapshot(engine, "clean_villages")
     assert villages == [
         (CITY, PERIOD, "s1", 2, "340100000001", "村", None, 2, None, None, None, None)

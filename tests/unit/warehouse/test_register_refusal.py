@@ -103,7 +103,8 @@ def test_a_good_register_is_accepted_and_named_for_recomputation(
     assert run_discovery(engine, landing) == ["2018-01-01"]
     assert register_versions(engine) == {FIRST: "accepted"}
     households, villages = reads.register_ids(engine, FIRST, [TAIHU, SUSONG])
-    assert len(households) == 4 and len(villages) == 3
+    assert len(households) == 4
+    assert len(villages) == 3
     assert submissions(engine) == []  # an accepted register is no office's file
     assert run_discovery(engine, landing) == []  # nothing new: nothing reloaded
 

@@ -161,7 +161,7 @@ def _write_all(
         if message is None:
             try:
                 message = compose(row.email(), sender, date, sender_name)
-            except Exception as exc:  # noqa: BLE001 - one broken email must not stop the rest
+            except Exception as exc:  # one broken email must not stop the rest
                 states.mark_failed(engine, row.dedupe_key, None, f"cannot compose: {exc!r}")
                 report.failed.append(row.dedupe_key)
                 continue

@@ -260,7 +260,7 @@ def _send_row(
     if message is None:
         try:
             message = compose(email_, settings.sender, date, sender_name)
-        except Exception as exc:  # noqa: BLE001 - a broken email must not stop the others
+        except Exception as exc:  # a broken email must not stop the others
             states.mark_failed(engine, key, None, f"cannot compose: {_describe(exc)}")
             report.failed.append(key)
             return

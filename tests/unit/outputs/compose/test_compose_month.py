@@ -63,20 +63,31 @@ def test_alert_shows_own_counties_with_indicators_and_never_another_citys(
     assert e is not None
     msg = parsed(e)
     assert msg["To"] == "anqing-kx@example.org"
-    assert "lagging_alert" in msg["Subject"] and "1 个县落后" in msg["Subject"]
+    assert "lagging_alert" in msg["Subject"]
+    assert "1 个县落后" in msg["Subject"]
     text = bodies(msg)
     # Its counties, ranked, with movement; the lagging one's indicator in full.
-    assert QIANSHAN in text and TAIHU in text and "进步1位" in text
-    assert "village_coverage" in text and "25.0%" in text and "37.5%" in text  # value, expected
-    assert "每月尚需增加" in text and "按趋势预计达标" in text
+    assert QIANSHAN in text
+    assert TAIHU in text
+    assert "进步1位" in text
+    assert "village_coverage" in text
+    assert "25.0%" in text
+    assert "37.5%" in text
+    assert "每月尚需增加" in text
+    assert "按趋势预计达标" in text
     # Helpers: another city's by name, specialty and city, no id; the own city's with its id.
-    assert "王五" in text and "池州市" in text and "E01" not in text
-    assert "赵六" in text and "E02" in text
+    assert "王五" in text
+    assert "池州市" in text
+    assert "E01" not in text
+    assert "赵六" in text
+    assert "E02" in text
     # Never another city's county.
     assert not re.search(rf"(?<!\d){SHITAI}(?!\d)", text)
     (part,) = list(msg.iter_attachments())
     cells = cell_texts(part.get_content())
-    assert QIANSHAN in cells and TAIHU in cells and SHITAI not in cells
+    assert QIANSHAN in cells
+    assert TAIHU in cells
+    assert SHITAI not in cells
     sheets = workbook_cells(part.get_content())
     assert {row[0] for row in sheets["cities"][1:]} == {ANQING}
     assert {row[2] for row in sheets["counties"][1:]} == {ANQING}
@@ -88,7 +99,8 @@ def test_provincial_report_inlines_the_charts_and_attaches_the_rollup(
     e = emails[f"provincial_report/{PERIOD}/-"]
     msg = parsed(e)
     assert msg["To"] == "techaid-province@example.org"
-    assert "provincial_report" in msg["Subject"] and "落后县 2 个" in msg["Subject"]
+    assert "provincial_report" in msg["Subject"]
+    assert "落后县 2 个" in msg["Subject"]
     html = msg.get_body(("html",))
     cids = re.findall(r'src="cid:([^"]+)"', html.get_content())
     assert cids == ["chart-province_progress", "chart-county_ranking", "chart-city_reporting",
@@ -121,7 +133,8 @@ def test_a_rerun_records_and_renders_nothing(
     monkeypatch.setattr(monthly, "workbook_bytes", boom)
     monkeypatch.setattr(lagging_alert, "city_workbook", boom)
     again = compose_month(fresh_warehouse, PERIOD, {PERIOD}, tmp_path, RUN)
-    assert again.recorded == [] and again.already == sorted(first.recorded)
+    assert again.recorded == []
+    assert again.already == sorted(first.recorded)
     with fresh_warehouse.connect() as conn:
         n = conn.execute(sa.text("select count(*) from email_outbox")).scalar()
     assert n == 7

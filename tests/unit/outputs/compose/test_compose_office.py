@@ -44,14 +44,18 @@ def test_receipt_says_loaded_on_time_and_warnings_to_its_office_only(
 ) -> None:
     e = _by_key(warehouse, tmp_path)[f"receipt/2018-06/{LUAN}/l1"]
     msg = parsed(e)
-    assert msg["To"] == "luan-kx@example.org" and msg["Cc"] is None
-    assert (
-        "receipt" in msg["Subject"] and "2018-06" in msg["Subject"] and "六安市" in msg["Subject"]
-    )
+    assert msg["To"] == "luan-kx@example.org"
+    assert msg["Cc"] is None
+    assert "receipt" in msg["Subject"]
+    assert "2018-06" in msg["Subject"]
+    assert "六安市" in msg["Subject"]
     text = bodies(msg)
-    assert "导入行数" in text and "1,200" in text and "按时报送：是" in text
+    assert "导入行数" in text
+    assert "1,200" in text
+    assert "按时报送：是" in text
     assert "dq.phone_format" in text  # the warning is listed...
-    assert PHONE not in text and "*******5678" in text  # ...its phone number masked
+    assert PHONE not in text
+    assert "*******5678" in text
     assert "&lt;script&gt;" in msg.get_body(("html",)).get_content()  # the file name, escaped
     assert not list(msg.iter_attachments())
 
@@ -97,7 +101,8 @@ def test_body_lists_at_most_fifty_issues_all_are_attached(
     with fresh_warehouse.begin() as conn:
         conn.execute(dq_issue.insert(), rows)
     (v,) = read_versions(fresh_warehouse, ["c1"])
-    assert len(v.first_issues) == BODY_ISSUES and v.issues_total == 81
+    assert len(v.first_issues) == BODY_ISSUES
+    assert v.issues_total == 81
     assert v.first_issues[0].rule == "file.missing_sheet"  # fatal first
     e = feedback.feedback_email(v, feedback.workbook_bytes(fresh_warehouse, v, tmp_path))
     assert e is not None
@@ -117,7 +122,8 @@ def test_versions_already_told_are_not_composed_again(
     emails, _ = version_emails(fresh_warehouse, ALL, tmp_path)
     assert outbox.record(fresh_warehouse, emails, dt.datetime(2018, 7, 6)) == 4
     again, already = version_emails(fresh_warehouse, ALL, tmp_path)
-    assert again == [] and already == {e.dedupe_key for e in emails}
+    assert again == []
+    assert already == {e.dedupe_key for e in emails}
 
 
 def test_no_recipient_no_email(warehouse: sa.Engine, monkeypatch) -> None:

@@ -45,7 +45,9 @@ def test_without_mail_server_each_email_is_written_once(
     assert report.written == [e.dedupe_key]
     path = eml.path_for(tmp_path / "outbox", e.dedupe_key)
     row = outbox.get(engine, e.dedupe_key)
-    assert row is not None and row.status == "written" and row.sent_at is not None
+    assert row is not None
+    assert row.status == "written"
+    assert row.sent_at is not None
     assert path.read_bytes() == row.message
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert msg["Subject"] == e.subject
@@ -54,7 +56,8 @@ def test_without_mail_server_each_email_is_written_once(
 
     path.unlink()
     again = outbox.deliver(engine, None, RUN, tmp_path / "outbox")
-    assert again.written == [] and not path.exists()  # a re-run writes nothing again
+    assert again.written == []
+    assert not path.exists()
 
 
 def test_eml_file_is_byte_identical_when_a_period_is_run_again(
@@ -85,10 +88,13 @@ def test_email_left_sending_by_a_dead_run_ends_failed_outcome_unknown(
             .values(claimed_at=two_hours_ago)
         )
     report = outbox.deliver(engine, None, RUN, tmp_path)
-    assert report.recovered == [dead.dedupe_key] and report.written == []
+    assert report.recovered == [dead.dedupe_key]
+    assert report.written == []
     row = outbox.get(engine, dead.dedupe_key)
-    assert row is not None and row.status == "failed"
-    assert row.last_error is not None and "outcome unknown" in row.last_error
+    assert row is not None
+    assert row.status == "failed"
+    assert row.last_error is not None
+    assert "outcome unknown" in row.last_error
     assert outbox.get(engine, alive.dedupe_key).status == "sending"  # type: ignore[union-attr]
     assert list(tmp_path.glob("*.eml")) == []  # neither was written as a file
 
@@ -132,7 +138,9 @@ def test_record_and_write_on_postgresql(
     assert outbox.record(eng, [make_email(subject="changed")], NOW) == 0
     report = outbox.deliver(eng, None, RUN, tmp_path)
     row = outbox.get(eng, e.dedupe_key)
-    assert report.written == [e.dedupe_key] and row is not None and row.subject == e.subject
+    assert report.written == [e.dedupe_key]
+    assert row is not None
+    assert row.subject == e.subject
     assert eml.path_for(tmp_path, e.dedupe_key).read_bytes() == row.message
     eng.dispose()
 
@@ -150,6 +158,7 @@ def test_a_written_email_reads_in_the_terminal(
     out = io.StringIO()
     assert main([str(eml.path_for(tmp_path, e.dedupe_key))], out) == 0
     text = out.getvalue()
-    assert f"Subject: {e.subject}" in text and f"X-Techaid-Key: {e.dedupe_key}" in text
+    assert f"Subject: {e.subject}" in text
+    assert f"X-Techaid-Key: {e.dedupe_key}" in text
     assert e.text in text
     assert "[attachment] 反馈_亳州市_2018-06.xlsx" in text

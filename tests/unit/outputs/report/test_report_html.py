@@ -32,12 +32,14 @@ def test_every_chart_is_inline_and_the_same_bytes_as_returned(files: RollupFiles
 def test_sections_and_places_are_in_chinese(files: RollupFiles) -> None:
     html = page(files)
     assert files.html.name == f"rollup_{PERIOD}.html"
-    assert '<html lang="zh-CN">' in html and "2018年6月" in html
+    assert '<html lang="zh-CN">' in html
+    assert "2018年6月" in html
     for title in ("全省进度", "各市", "各县", "落后县排名", "报送情况", "数据质量"):
         assert f">{title}</h2>" in html, title
     for name in ("石台县", "潜山县", "太湖县", "安庆市", "池州市", "贫困村科技服务覆盖率"):
         assert name in html, name
-    assert "退步1位" in html and "本市当月报送被拒收" in html
+    assert "退步1位" in html
+    assert "本市当月报送被拒收" in html
 
 
 def test_text_from_offices_is_escaped(files: RollupFiles) -> None:

@@ -47,7 +47,8 @@ def test_six_sheets_with_chinese_headers_and_a_frozen_header_row(wb: openpyxl.Wo
     for ws in wb.worksheets:
         titles = header(ws)
         assert all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), (ws.title, titles)
-        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.freeze_panes.endswith("2"), ws.title
     assert header(wb["province"])[:3] == ["指标代码", "指标", "数值"]
     assert header(wb["counties"])[:4] == ["县代码", "县", "市代码", "市"]
     assert header(wb["ranking"])[:3] == ["排名", "上月排名", "名次变化"]
@@ -64,7 +65,8 @@ def test_attainment_and_shares_are_percentages_counts_are_numbers(wb: openpyxl.W
     assert "%" not in associations["数值"].number_format
     assert "%" in associations["完成率"].number_format
     funds = find(wb["province"], 指标代码="pairing_funds")
-    assert funds["数值"].value == pytest.approx(13.75) and funds["数值"].number_format == "#,##0.00"
+    assert funds["数值"].value == pytest.approx(13.75)
+    assert funds["数值"].number_format == "#,##0.00"
     assert funds["状态"].value == "仅监测"
 
 
@@ -72,13 +74,15 @@ def test_county_has_one_reads_as_yes_no_and_status_cells_are_coloured(
     wb: openpyxl.Workbook,
 ) -> None:
     station = find(wb["counties"], 县代码="340825", 指标代码="county_station")
-    assert station["县"].value == "太湖县" and station["市"].value == "安庆市"
+    assert station["县"].value == "太湖县"
+    assert station["市"].value == "安庆市"
     assert '"有"' in station["数值"].number_format
     critical = find(wb["counties"], 县代码="341722", 指标代码="village_coverage")
     assert critical["状态"].value == "严重滞后"
     assert critical["状态"].fill.fgColor.rgb.endswith("FFCDD2")
     no_data = find(wb["counties"], 县代码="341722", 指标代码="county_station")
-    assert no_data["状态"].value == "无数据" and no_data["沿用上月数据"].value == "是"
+    assert no_data["状态"].value == "无数据"
+    assert no_data["沿用上月数据"].value == "是"
 
 
 def test_ranking_shows_movement_and_reasons_in_chinese(wb: openpyxl.Workbook) -> None:
@@ -86,7 +90,8 @@ def test_ranking_shows_movement_and_reasons_in_chinese(wb: openpyxl.Workbook) ->
     assert [r["县"].value for r in rows] == ["石台县", "潜山县", "太湖县"]
     shitai, qianshan, taihu = rows
     assert (shitai["上月排名"].value, shitai["名次变化"].value) == (2, "退步1位")
-    assert qianshan["名次变化"].value == "进步1位" and taihu["名次变化"].value == "持平"
+    assert qianshan["名次变化"].value == "进步1位"
+    assert taihu["名次变化"].value == "持平"
     assert shitai["落后指标"].value == "本市当月报送被拒收、贫困村科技服务覆盖率"
     assert "预期 37.5%" in shitai["原因说明"].value
     assert taihu["是否落后"].value == "否"
@@ -98,7 +103,8 @@ def test_reporting_names_the_counting_version_and_cities_that_sent_nothing(
     ws = wb["reporting"]
     anqing = find(ws, 市代码="340800")
     assert anqing["本月报送状态"].value == "已接收（部分行隔离）"
-    assert anqing["本月版本数"].value == 2 and anqing["隔离行数"].value == 3
+    assert anqing["本月版本数"].value == 2
+    assert anqing["隔离行数"].value == 3
     assert anqing["接收时间（北京时间）"].value == "2018-07-04 09:30"  # 01:30 UTC
     assert anqing["累计按时报送率"].value == 1.0
     assert "%" in anqing["累计按时报送率"].number_format
@@ -131,4 +137,5 @@ def test_no_cell_is_a_formula_and_hostile_text_stays_text(
             assert all(c.data_type != "f" for c in row), ws.title
     cell = find(wb["reporting"], 市代码="340800")["计入的文件"]
     assert cell.value == HOSTILE_FILE
-    assert cell.data_type == "s" and cell.quotePrefix
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
