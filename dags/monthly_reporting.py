@@ -50,6 +50,8 @@ from airflow.sdk import Param, dag, get_current_context, task, task_group
 from techaid_airflow.assets import MONTH_CLOSED
 from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
 
+CHECKS_AT_ONCE = 2
+
 
 @dag(
     schedule=[MONTH_CLOSED],  # emitted by submission_reminders on each month's closing day
@@ -98,7 +100,12 @@ def monthly_reporting() -> None:
             get_current_context()["city_label"] = pipeline.city_label(plan["city_code"])
             return pipeline.read_city(plan)
 
-        @task(map_index_template="{{ city_label }}", multiple_outputs=False)
+        # Each check imports GX (seconds of CPU, hundreds of MB): two at a time, not nine.
+        @task(
+            map_index_template="{{ city_label }}",
+            multiple_outputs=False,
+            max_active_tis_per_dagrun=CHECKS_AT_ONCE,
+        )
         def check(staged: dict) -> dict:
             """Apply the rule registry: refuse the file, quarantine rows, or accept."""
             from techaid import pipeline
