@@ -46,7 +46,7 @@ MTIME_KEYS = ("mtime", "LastModified", "last_modified", "updated", "modified", "
 
 Kind = Literal["submission", "register"]
 # What discovery remembers between runs: path -> (size, mtime, sha256).
-Known = Mapping[str, tuple[int, dt.datetime, str]]
+Known = Mapping[str, tuple[int, dt.datetime, str | None]]  # size, mtime, sha256 if hashed
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def _checked_city_period(f: LandingFile) -> LandingFile:
 def _hashed(ctx: _Context, f: LandingFile) -> LandingFile:
     """Attach the content hash, reusing a known one when size and mtime are unchanged."""
     seen = ctx.known.get(f.path)
-    if seen is not None and seen[0] == f.size and _to_utc(seen[1]) == f.mtime:
+    if seen is not None and seen[2] and seen[0] == f.size and _to_utc(seen[1]) == f.mtime:
         return replace(f, sha256=seen[2])
     try:
         digest = sha256_of(ctx.fs, f.path)

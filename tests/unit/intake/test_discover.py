@@ -317,6 +317,13 @@ def test_known_hash_is_reused_only_when_size_and_mtime_match(landing: Landing) -
     assert moved.sha256 == hashlib.sha256(b"june").hexdigest()
 
 
+def test_a_file_recorded_without_its_hash_is_hashed(landing: Landing) -> None:
+    """Files recorded before they were hashed (registers) never lend a missing hash."""
+    path = str(landing.put("submissions/341600_2018-06.xlsx", b"june"))
+    (found,) = discover(str(landing.root), {path: (4, JULY_3, None)})
+    assert found.sha256 == hashlib.sha256(b"june").hexdigest()
+
+
 # ---------------------------------------------------------------- versions
 
 
