@@ -88,7 +88,7 @@ def generate(
         for p, c in files
     ]
     plan = planting.Plan(formats, (*repairs.SPECS, *rows.SPECS)) if messy else None
-    run = _Run(landing, ctx, h, prog, manifest, plan)
+    run = _Run(landing, ctx, h, prog, manifest, plan, evaluation_months(periods))
     # The refused files copy the smallest selected city's middle month: they are many.
     refuse_at = (periods[len(periods) // 2], min(selected, key=lambda c: _largest_sheet(worlds[c])))
     for i, (period, city) in enumerate(files):
@@ -100,6 +100,15 @@ def generate(
     landing.mkdir(parents=True, exist_ok=True)
     manifest.write(landing / "manifest.json")
     return manifest
+
+
+def evaluation_months(periods: list[str]) -> frozenset[str]:
+    """The last generated month of each year: its file carries the year's evaluations (December,
+    or the month a shorter run stops at, so every run has a year to shortlist)."""
+    last: dict[str, str] = {}
+    for p in periods:
+        last[p[:4]] = max(p, last.get(p[:4], p))
+    return frozenset(last.values())
 
 
 def _checked(
@@ -148,6 +157,7 @@ class _Run:
     prog: ProgramSettings
     manifest: Manifest
     plan: planting.Plan | None
+    evaluating: frozenset[str] = frozenset()  # the months that carry their year's evaluations
 
     def month(self, i: int, world: CityWorld, period: str, fmt: Format) -> _Written:
         """Write the city's file for the month (messy if planned) and record it."""
@@ -155,7 +165,7 @@ class _Run:
         view = MonthView.of(self.ctx, self.h, world, period)
         when, deadline, late = received(seed, city, period, self.manifest.late_cities, self.prog)
         office = names.person(rng(seed, "office", city))
-        tables = month_tables(view, office, when.date())
+        tables = month_tables(view, office, when.date(), period in self.evaluating)
         layout = Layout(fmt, _sheet_names(seed, city, tables))
         rel = f"submissions/{_folder(seed, self.h, city, period)}/{city}_{period}.{fmt}"
         pending: list[planting.Pending] = []
@@ -185,7 +195,7 @@ class _Run:
         folder = Path(w.rel).parent
 
         def make() -> dict[str, Table]:
-            return month_tables(w.view, w.office, w.when.date())
+            return month_tables(w.view, w.office, w.when.date(), w.view.period in self.evaluating)
 
         for k, ref in enumerate(
             refusals(make, city, period, "." + w.layout.fmt, other, self.h.name(city)), 1

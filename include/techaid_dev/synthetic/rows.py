@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from techaid import config
 from techaid.periods import first_day
 from techaid_dev.synthetic.messy import FileCtx, Pending, Planter, Spec
 from techaid_dev.synthetic.tables import enum_zh
@@ -275,6 +276,90 @@ def _before_start(ctx: FileCtx, row: dict[str, Any]) -> dt.date:
     return row["start_on"] - dt.timedelta(days=30)
 
 
+def _evaluation(ctx: FileCtx) -> tuple[int, dict[str, Any]] | None:
+    """A copy of an evaluation row no other case touches (the year's file only has them)."""
+    if "evaluations" not in ctx.tables:
+        return None
+    i = ctx.pick("evaluations")
+    if i is None:
+        return None
+    t = ctx.tables["evaluations"]
+    return i, dict(zip(t.columns, t.frame.iloc[i].tolist(), strict=True))
+
+
+def _bad_evaluation(
+    case: str, column: str, spoil: Callable[[FileCtx, dict[str, Any]], Any], rule: str
+) -> Planter:
+    """An appended evaluation row, a copy of a real one spoiled in ``column``: its subject keeps
+    its own (clean) evaluation, so the shortlist does not change."""
+
+    def plant(ctx: FileCtx) -> list[Pending] | None:
+        got = _evaluation(ctx)
+        if got is None or not ctx.error_budget("evaluations", 1, 1):
+            return None
+        _, row = got
+        row[column] = value = spoil(ctx, row)
+        j = ctx.append("evaluations", row)
+        ctx.errors["evaluations"] += 1
+        return [Pending(case, "error", "evaluations", "cell", j, column, value, rule=rule)]
+
+    return plant
+
+
+def _unknown_subject(ctx: FileCtx, row: dict[str, Any]) -> str:
+    row["subject_kind"] = enum_zh("subject_kind", "expert")
+    return f"ZJ{ctx.city}99998"
+
+
+def _stale_year(ctx: FileCtx, row: dict[str, Any]) -> int:
+    """Next year (a year ahead of the file), or two back when next year is past the program:
+    neither is the file's year nor the one before, and both stay within the program's years."""
+    year = int(row["year"])
+    return year + 1 if year < int(config.program().program.end[:4]) else year - 2
+
+
+def _score_over(ctx: FileCtx) -> list[Pending] | None:
+    """A real row's score above 100: that row is quarantined, its subject left unevaluated."""
+    if "evaluations" not in ctx.tables or not ctx.error_budget("evaluations", 0, 1):
+        return None
+    i = ctx.pick("evaluations", column="score")
+    if i is None:
+        return None
+    ctx.used_rows.add(("evaluations", i))
+    ctx.errors["evaluations"] += 1
+    value = 105.0 if ctx.fmt == "xlsx" else "105"
+    return [
+        ctx.cell("row.evaluation_score", "error", "evaluations", i, "score", value, rule="dq.range")
+    ]
+
+
+def _duplicate_evaluation(ctx: FileCtx) -> list[Pending] | None:
+    """The same (kind, subject, year) evaluated twice: both rows are quarantined, so the subject
+    has no evaluation this month (it is excluded as such unless a correction comes)."""
+    got = _evaluation(ctx)
+    if got is None or not ctx.error_budget("evaluations", 1, 2):
+        return None
+    i, row = got
+    j = ctx.append("evaluations", row)
+    ctx.used_rows.add(("evaluations", i))
+    ctx.errors["evaluations"] += 2
+    note = "the same subject and year evaluated twice (the first copy is in related_rows)"
+    return [
+        Pending(
+            case="row.evaluation_duplicate",
+            expected="error",
+            sheet="evaluations",
+            where="cell",
+            index=j,
+            column="subject_id",
+            value=row["subject_id"],
+            rule="dq.duplicate_record",
+            note=note,
+            related=[i],
+        )
+    ]
+
+
 def _error(case: str, planter: Planter) -> Spec:
     return Spec(case, "error", planter)
 
@@ -322,4 +407,16 @@ SPECS: tuple[Spec, ...] = (
         "row.unknown_organization",
         _bad_agreement("row.unknown_organization", "helper_id", _unknown_helper),
     ),
+    _error(
+        "row.evaluation_unknown_subject",
+        _bad_evaluation(
+            "row.evaluation_unknown_subject", "subject_id", _unknown_subject, "dq.unknown_expert"
+        ),
+    ),
+    _error("row.evaluation_duplicate", _duplicate_evaluation),
+    _error(
+        "row.evaluation_year",
+        _bad_evaluation("row.evaluation_year", "year", _stale_year, "dq.evaluation_year"),
+    ),
+    _error("row.evaluation_score", _score_over),
 )

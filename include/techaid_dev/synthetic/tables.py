@@ -19,6 +19,7 @@ import pandas as pd
 
 from techaid import config
 from techaid.config.hierarchy import Hierarchy
+from techaid.config.recommendations import recommendation_rules
 from techaid.periods import first_day, last_day, parse_period
 from techaid_dev.synthetic import names
 from techaid_dev.synthetic.rng import rng
@@ -156,8 +157,12 @@ class MonthView:
         return any(cw.series == series for cw, _ in self.counties)
 
 
-def month_tables(view: MonthView, prepared_by: str, prepared_on: dt.date) -> dict[str, Table]:
-    """Every sheet of the city's file for the month, clean (evaluations in December only)."""
+def month_tables(
+    view: MonthView, prepared_by: str, prepared_on: dt.date, evaluate: bool | None = None
+) -> dict[str, Table]:
+    """Every sheet of the city's file for the month, clean. The year's evaluations come with the
+    month ``evaluate`` says (default: December; the generator passes the last month it writes of
+    each year, so a run that stops before December still has a year to shortlist)."""
     tables = {
         "meta": meta_table(view.world.city_code, view.period, prepared_by, prepared_on),
         "counties": counties_table(view),
@@ -169,8 +174,9 @@ def month_tables(view: MonthView, prepared_by: str, prepared_on: dt.date) -> dic
         "agreements": agreements_table(view),
         "activities": activities_table(view),
     }
-    if parse_period(view.period)[1] == 12:
+    if parse_period(view.period)[1] == 12 if evaluate is None else evaluate:
         tables["evaluations"] = evaluations_table(view)
+        _filed_ahead(view, tables["experts"])
     return tables
 
 
@@ -359,12 +365,23 @@ def activities_table(view: MonthView) -> Table:
     return sheet_table("activities", rows)
 
 
+# How a city evaluates its year: who is evaluated, how scores spread, whom it recommends.
+EVALUATED_SHARE = 0.7  # of the filed subjects listed; the rest have no evaluation
+SCORE_MEAN, SCORE_SD = 82.0, 9.0
+RECOMMEND_MARGIN = 10.0  # the city recommends scores down to this far below the threshold...
+NOT_RECOMMENDED_SHARE = 0.1  # ...but not all of them
+FABRICATION_SHARE = 0.5  # cities that catch one subject with fabricated material in the year
+
+
 def evaluations_table(view: MonthView) -> Table:
-    """The year's evaluation of filed experts and organisations (about 40 % of each); the top
-    tenth recommended by the city; in some years one subject caught with fabricated material."""
+    """The city's evaluation of the year's filed experts and organizations (about 70 % of them):
+    scores around 82, recommended by the city from 10 points below the threshold (a few are
+    not), in half the cities one recommended subject caught with fabricated material. The
+    shortlist then has ranked candidates and every reason for exclusion."""
     year = parse_period(view.period)[0]
     er = rng(view.ctx.seed, "evaluations", view.world.city_code, year)
     end = last_day(view.period)
+    threshold = recommendation_rules().score.threshold
     subjects = [
         ("expert", e.id)
         for e in _present(view.world.experts, view.m, view)
@@ -375,17 +392,45 @@ def evaluations_table(view: MonthView) -> Table:
         for o in _present(view.world.orgs, view.m, view)
         if o.filed and o.filed <= end and o.org_type in EVALUATED_ORG_TYPES
     ]
-    chosen = [s for s in subjects if er.random() < 0.4] or subjects[:1]
-    scores = np.clip(er.normal(80, 8, len(chosen)), 40, 99.5).round(1)
-    top = set(np.argsort(-scores, kind="stable")[: max(1, len(chosen) // 10)].tolist())
-    fabricated = int(er.integers(len(chosen))) if chosen and er.random() < 0.5 else -1
+    chosen = [s for s in subjects if er.random() < EVALUATED_SHARE] or subjects[:1]
+    scores = np.clip(er.normal(SCORE_MEAN, SCORE_SD, len(chosen)), 40, 99.5).round(1)
+    recommended = [
+        bool(score >= threshold - RECOMMEND_MARGIN and er.random() >= NOT_RECOMMENDED_SHARE)
+        for score in scores
+    ]
+    passing = [i for i, ok in enumerate(recommended) if ok and scores[i] >= threshold]
+    fabricated = -1
+    if passing and er.random() < FABRICATION_SHARE:
+        fabricated = passing[int(er.integers(len(passing)))]
     rows = []
     for i, (kind, sid) in enumerate(chosen):
         text = None
-        if i in top:
+        if recommended[i]:
             text = f"开展{names.pick(er, names.PRODUCTS)}技术服务，带动{int(er.integers(20, 300))}户贫困户增收"
-        score = float(scores[i])
         rows.append(
-            [enum_zh("subject_kind", kind), sid, year, score, i in top, i == fabricated, text]
+            [
+                enum_zh("subject_kind", kind),
+                sid,
+                year,
+                float(scores[i]),
+                recommended[i],
+                i == fabricated,
+                text,
+            ]
         )
     return sheet_table("evaluations", rows)
+
+
+def _filed_ahead(view: MonthView, experts: Table) -> None:
+    """With the evaluations, one expert not yet filed (if any) shows a filing date early next
+    year: the office typed the date the filing is booked for. Nothing checks a future date in
+    the sheet (the filed-expert count only counts dates up to the month's end), so it is clean
+    data; the shortlist excludes the expert as filed after the year's end."""
+    year = parse_period(view.period)[0]
+    er = rng(view.ctx.seed, "filed-ahead", view.world.city_code, year)
+    unfiled = [
+        i for i, v in enumerate(experts.frame["registered_on"].tolist()) if v is None or pd.isna(v)
+    ]
+    if unfiled:
+        i = unfiled[int(er.integers(len(unfiled)))]
+        experts.set(i, "registered_on", dt.date(year + 1, int(er.integers(1, 4)), 15))
