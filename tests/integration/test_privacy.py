@@ -133,8 +133,13 @@ def _csv(data: bytes, where: str, unsafe: list[str]) -> str:
 
 
 def _office_of(msg: EmailMessage) -> str | None:
-    offices = {a: c for c, r in config.recipients().cities.items() for a in [*r.to, *r.cc]}
+    """The office an email goes to (None: the team or the engineers); every address must come
+    from ``recipients.yaml``, never from a submitted file (``meta.contact_email``)."""
+    cfg = config.recipients()
+    offices = {a: c for c, r in cfg.cities.items() for a in [*r.to, *r.cc]}
+    others = {a for r in (cfg.provincial_team, cfg.data_engineers) for a in [*r.to, *r.cc]}
     rcpts = [a.strip() for h in ("To", "Cc") if msg[h] for a in str(msg[h]).split(",")]
+    assert set(rcpts) <= set(offices) | others, f"an address not in recipients.yaml: {rcpts}"
     cities = {offices.get(a) for a in rcpts}
     assert len(cities) == 1, f"an email to several offices, or to an office and others: {rcpts}"
     return cities.pop()
