@@ -87,7 +87,7 @@ test: install
 
 # monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
-# through the REST API (a few minutes; logs in var/distributed/). Not part of `make test`.
+# through the REST API (10-17 min on 2 busy shared cores; logs in var/distributed/). Not in `make test`.
 test-distributed: install
 	$(PY) -m pytest tests/distributed -m distributed -s
 
