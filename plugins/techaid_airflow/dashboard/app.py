@@ -27,7 +27,6 @@ from fastapi.responses import (
 from sqlalchemy.engine import Engine, make_url
 
 from techaid.outputs.mail.eml import outbox_dir
-from techaid.outputs.report.build import rollup_paths
 from techaid.outputs.report.data import ReportDataError, Rollup, computed_periods, read_rollup
 from techaid.paths import output_root
 from techaid.periods import parse_period
@@ -118,24 +117,8 @@ def _base(request: Request) -> str:
     return request.scope.get("root_path", "").rstrip("/") + "/"
 
 
-def _file_href(base: str, path: Path) -> str | None:
-    root = output_root()
-    if not path.is_file():
-        return None
-    return f"{base}files/{path.resolve().relative_to(root.resolve()).as_posix()}"
-
-
 def links(request: Request, period: str | None = None) -> views.Links:
-    from techaid.outputs.data_docs import docs_dir  # pulls in pandas: only when a page needs it
-
-    base = _base(request)
-    workbook = rollup_paths(period)[0] if period else None
-    return views.Links(
-        base=base,
-        workbook=_file_href(base, workbook) if workbook else None,
-        data_docs=_file_href(base, docs_dir() / "index.html"),
-        outbox=f"{base}outbox",
-    )
+    return views.page_links(_base(request), period)
 
 
 # ---------------------------------------------------------------- routes

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from techaid import config
 from techaid.outputs.report import charts
+from techaid.outputs.report.build import rollup_paths
 from techaid.outputs.report.data import (
     HistoryPoint,
     IndicatorRow,
@@ -32,12 +33,14 @@ from techaid.outputs.report.html import data_uri, environment
 from techaid.outputs.report.labels import (
     STATE_FILL,
     STATE_ZH,
+    STATUS_COLOUR,
     STATUS_FILL,
     STATUS_ZH,
     indicator_label,
     status_zh,
 )
 from techaid.outputs.report.workbook import ranking_reasons
+from techaid.paths import output_root
 
 OVERVIEW = "dashboard/overview.html.j2"
 OUTBOX = "dashboard/outbox.html.j2"
@@ -65,6 +68,26 @@ class OutboxEntry:
     to: str
     size_kb: float
     modified: str
+
+
+def _file_href(base: str, path: Path) -> str | None:
+    """The app path of a file under the output root (None when it does not exist)."""
+    if not path.is_file():
+        return None
+    return f"{base}files/{path.resolve().relative_to(output_root().resolve()).as_posix()}"
+
+
+def page_links(base: str, period: str | None = None) -> Links:
+    """The navigation of a page at ``base``: the month's workbook, the Data Docs, the outbox."""
+    from techaid.outputs.data_docs import docs_dir  # pulls in pandas: only when a page needs it
+
+    workbook = rollup_paths(period)[0] if period else None
+    return Links(
+        base=base,
+        workbook=_file_href(base, workbook) if workbook else None,
+        data_docs=_file_href(base, docs_dir() / "index.html"),
+        outbox=f"{base}outbox",
+    )
 
 
 # ---------------------------------------------------------------- JSON
@@ -191,6 +214,7 @@ def render_overview(rollup: Rollup, periods: Sequence[str], links: Links) -> str
             history=history(rollup),
             history_src=history_chart(rollup),
             status_fill=STATUS_FILL,
+            status_colour=STATUS_COLOUR,
             status_zh_map=STATUS_ZH,
             state_fill=STATE_FILL,
         )

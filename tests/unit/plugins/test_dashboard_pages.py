@@ -253,3 +253,12 @@ def test_a_warehouse_before_its_first_month(
     response = client.get("/", headers=viewer)
     assert response.status_code == 404
     assert "还没有计算过任何月份" in response.text
+
+
+def test_the_readme_snapshot_is_the_page_the_app_serves(
+    client: Any, viewer: dict[str, str], dashboard_env: dict[str, Any]
+) -> None:
+    from techaid_airflow.dashboard.snapshot import render_page
+
+    served = page(client, viewer)  # the app at / here, at /techaid/ under Airflow
+    assert render_page(dashboard_env["url"], None).replace('"/techaid/', '"/') == served
