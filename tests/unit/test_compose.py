@@ -228,8 +228,9 @@ def _locks_the_image_installs() -> list[Path]:
     for line in (ROOT / "Dockerfile").read_text().splitlines():
         words = line.split()
         if words[:1] == ["COPY"]:
-            src, dest = [w for w in words[1:] if not w.startswith("--")]
-            copied[dest] = src
+            *sources, dest = [w for w in words[1:] if not w.startswith("--")]
+            for src in sources:  # several sources copy into a folder, under their own names
+                copied[dest if len(sources) == 1 else f"{dest.rstrip('/')}/{Path(src).name}"] = src
         if words[:1] == ["RUN"]:
             installed += re.findall(r"-r\s+(\S+)", line)
     return [ROOT / copied.get(path, path) for path in installed]
