@@ -175,9 +175,10 @@ def check_city(url: str, staged: dict[str, Any]) -> dict[str, Any]:
         parsed = staging.load_parsed(out)
         ctx = check_context(engine, parsed)
         frames = {name: sheet.frame for name, sheet in parsed.sheets.items()}
+        gx_results: dict[str, Any] = {}
         findings = [
             *parsed.findings,
-            *check_file(parsed, ctx),
+            *check_file(parsed, ctx, gx_results),
             *cross_city_duplicates(
                 functools.partial(
                     reads.ids_in_other_cities, engine, parsed.city_code, parsed.period
@@ -192,7 +193,7 @@ def check_city(url: str, staged: dict[str, Any]) -> dict[str, Any]:
             received = dt.datetime.fromisoformat(v["received_at"])
             decision.findings.extend(late_findings(parsed.period, received))
         staging.stage_decision(out, decision)
-        data_docs.record_file(parsed, ctx, v["submission_id"], v["received_at"])
+        data_docs.record_file(parsed, ctx, v["submission_id"], v["received_at"], checked=gx_results)
     return staged
 
 

@@ -50,6 +50,7 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "unexpected_index_column_names": [R
 _LISTED = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts",
            "partial_unexpected_index_list", "unexpected_index_list")  # fmt: skip
 _DROPPED = ("unexpected_index_query",)  # pandas code naming the failing rows: not needed
+_COMPLETE_ONLY = ("unexpected_list", "unexpected_index_list")  # absent from SUMMARY results
 # Shaped like personal data wherever it appears: a mobile number, a 16-19 digit household id.
 _PERSONAL_SHAPE = re.compile(r"1[3-9]\d{9}|\d{13,}")
 _VIEWS = "techaid.outputs.gx_docs_views"
@@ -237,6 +238,17 @@ def _validate(sheet: str, frame: Any, parameters: Mapping[str, Any]) -> tuple[An
     return result, validator.active_batch_id
 
 
+def _summary(validated: tuple[Any, str]) -> tuple[Any, str]:
+    """A result the checks produced (COMPLETE) cut down to what SUMMARY would have given: the
+    full lists of failing values and rows go, the first-20 partial lists stay."""
+    result, batch_id = validated
+    for res in result.results:
+        data = res.result or {}
+        for key in _COMPLETE_ONLY:
+            data.pop(key, None)
+    return result, batch_id
+
+
 def _stable_meta(result: Any, run_id: Any, submission_id: str) -> None:
     """Only the run's own facts in the result's meta: no load time or other wall-clock value."""
     meta = result.meta
@@ -254,8 +266,13 @@ def record_file(
     submission_id: str,
     received_at: dt.datetime | str,
     out_dir: Path | None = None,
+    checked: Mapping[str, tuple[Any, str]] | None = None,
 ) -> list[Any]:
     """Validate every sheet of one parsed file for the docs and store the masked results.
+
+    ``checked`` holds the results the checks already produced for this file (``keep`` of
+    :func:`techaid.quality.check.check_file`): they are reused, cut to the SUMMARY format,
+    instead of validating every sheet a second time.
 
     ``ctx`` is the file's :class:`~techaid.quality.context_checks.CheckContext` (the suite
     parameters come from it, as in :func:`techaid.quality.check.check_file`); ``received_at``
@@ -279,7 +296,10 @@ def record_file(
     for sheet, parsed_sheet in parsed.sheets.items():
         if sheet not in config.schema().sheets:
             continue
-        validated = _validate(sheet, parsed_sheet.frame, parameters)
+        if checked is not None:
+            validated = _summary(checked[sheet]) if sheet in checked else None
+        else:
+            validated = _validate(sheet, parsed_sheet.frame, parameters)
         if validated is None:
             continue
         result, batch_id = validated

@@ -42,14 +42,16 @@ def suite_parameters(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
     }
 
 
-def suite_findings(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
-    """Every sheet of the file validated against its suite."""
+def suite_findings(
+    parsed: ParsedFile, ctx: CheckContext, keep: dict[str, Any] | None = None
+) -> list[Finding]:
+    """Every sheet of the file validated against its suite (GX results kept in ``keep``)."""
     params = suite_parameters(parsed, ctx)
     explain = {"dq.code_not_in_city": lambda value: cc.explain_county(value, ctx)}
     out: list[Finding] = []
     for name, sheet in parsed.sheets.items():
         if name in config.schema().sheets:
-            out += gx_runner.validate_sheet(name, sheet.frame, params, explain)
+            out += gx_runner.validate_sheet(name, sheet.frame, params, explain, keep)
     return out
 
 
@@ -77,9 +79,12 @@ def _order(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=key)
 
 
-def check_file(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
-    """Every data-quality finding of the file (not the parse findings, which the caller adds)."""
-    found = suite_findings(parsed, ctx)
+def check_file(
+    parsed: ParsedFile, ctx: CheckContext, keep: dict[str, Any] | None = None
+) -> list[Finding]:
+    """Every data-quality finding of the file (not the parse findings, which the caller adds).
+    With ``keep``, each sheet's GX result is kept there for the Data Docs (one validation)."""
+    found = suite_findings(parsed, ctx, keep)
     found += cc.county_rows(parsed, ctx)
     found += cc.recoded_codes(parsed, ctx)
     found += cc.unknown_references(parsed)

@@ -239,8 +239,11 @@ def validate_frame(
     parameters: Mapping[str, Any] | None = None,
     *,
     suite: Any = None,
+    keep: dict[str, Any] | None = None,
 ) -> list[Failure]:
-    """Every failing row of ``frame`` against the sheet's suite (or ``suite``)."""
+    """Every failing row of ``frame`` against the sheet's suite (or ``suite``). With ``keep``,
+    the suite's result and batch id are kept there under the sheet's name, so the Data Docs
+    can store this very validation instead of running it again."""
     if ROW not in frame.columns:
         raise QualityCheckError(f"{sheet}: frame has no {ROW} column")
     parameters = dict(parameters or {})
@@ -265,6 +268,8 @@ def validate_frame(
     results = validator.validate_expectation_suite(
         suite, {k: v for k, v in parameters.items() if k in used}
     )
+    if keep is not None:
+        keep[sheet] = (results, validator.active_batch_id)
     failures: list[Failure] = []
     for res in results.results:
         problem = _exception(res.exception_info)
@@ -281,6 +286,7 @@ def validate_sheet(
     frame: pd.DataFrame,
     parameters: Mapping[str, Any] | None = None,
     explain: Explain | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> list[Finding]:
-    """The findings of one sheet's suite."""
-    return to_findings(sheet, validate_frame(sheet, frame, parameters), explain)
+    """The findings of one sheet's suite (its result kept in ``keep``, see validate_frame)."""
+    return to_findings(sheet, validate_frame(sheet, frame, parameters, keep=keep), explain)
