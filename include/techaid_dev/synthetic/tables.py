@@ -366,18 +366,20 @@ def activities_table(view: MonthView) -> Table:
 
 
 # How a city evaluates its year: who is evaluated, how scores spread, whom it recommends.
-EVALUATED_SHARE = 0.7  # of the filed subjects listed; the rest have no evaluation
-SCORE_MEAN, SCORE_SD = 82.0, 9.0
+EVALUATED_SHARE = 0.9  # of the filed subjects listed that helped in the year; the rest: none
+IDLE_EVALUATED_SHARE = 0.3  # of those with no agreement in the year
+SCORE_MEAN, IDLE_SCORE_MEAN, SCORE_SD = 85.0, 75.0, 8.0
 RECOMMEND_MARGIN = 10.0  # the city recommends scores down to this far below the threshold...
 NOT_RECOMMENDED_SHARE = 0.1  # ...but not all of them
 FABRICATION_SHARE = 0.5  # cities that catch one subject with fabricated material in the year
 
 
 def evaluations_table(view: MonthView) -> Table:
-    """The city's evaluation of the year's filed experts and organizations (about 70 % of them):
-    scores around 82, recommended by the city from 10 points below the threshold (a few are
-    not), in half the cities one recommended subject caught with fabricated material. The
-    shortlist then has ranked candidates and every reason for exclusion."""
+    """The city's evaluation of the year's filed experts and organizations: most of those with an
+    agreement in the year (scores around 85), fewer of the others (around 75); recommended by the
+    city from 10 points below the threshold (a few are not); in half the cities one recommended
+    subject caught with fabricated material. The shortlist then has ranked candidates and every
+    reason for exclusion."""
     year = parse_period(view.period)[0]
     er = rng(view.ctx.seed, "evaluations", view.world.city_code, year)
     end = last_day(view.period)
@@ -392,8 +394,16 @@ def evaluations_table(view: MonthView) -> Table:
         for o in _present(view.world.orgs, view.m, view)
         if o.filed and o.filed <= end and o.org_type in EVALUATED_ORG_TYPES
     ]
-    chosen = [s for s in subjects if er.random() < EVALUATED_SHARE] or subjects[:1]
-    scores = np.clip(er.normal(SCORE_MEAN, SCORE_SD, len(chosen)), 40, 99.5).round(1)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    helped = {
+        a.helper.id
+        for a in _present(view.world.agreements, view.m, view)
+        if a.start <= last and a.end >= first
+    }
+    share = {True: EVALUATED_SHARE, False: IDLE_EVALUATED_SHARE}
+    chosen = [s for s in subjects if er.random() < share[s[1] in helped]] or subjects[:1]
+    means = np.array([SCORE_MEAN if sid in helped else IDLE_SCORE_MEAN for _, sid in chosen])
+    scores = np.clip(er.normal(means, SCORE_SD), 40, 99.5).round(1)
     recommended = [
         bool(score >= threshold - RECOMMEND_MARGIN and er.random() >= NOT_RECOMMENDED_SHARE)
         for score in scores
