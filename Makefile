@@ -24,7 +24,7 @@ DEMO_SCALE ?= 0.02
 # The demo's year is shortlisted too: the last generated month of a year carries its evaluations.
 DEMO_YEAR = $(firstword $(subst -, ,$(DEMO_END)))
 
-.PHONY: install lock lock-check test test-distributed lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators bench-run system-deps screenshots
+.PHONY: install lock lock-check test test-unit test-distributed lint format airflow-init run demo demo-data airflow clean-data docs bench bench-indicators bench-run system-deps screenshots
 
 install: system-deps $(VENV)/.installed data-docs-assets
 
@@ -87,15 +87,26 @@ lock-check: $(VENV)/.installed
 test: install
 	$(PY) -m pytest
 
+# The fast tier, for every change: no Airflow run, no PostgreSQL, no browser, nothing slow, spread
+# over every core (pytest-xdist); a test stuck for 2 minutes fails. `make test` runs everything.
+UNIT_MARKERS := not postgres and not airflow and not slow and not browser and not distributed
+test-unit: install
+	$(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --timeout=120
+
 # monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
 # through the REST API (10-17 min on 2 busy shared cores; logs in var/distributed/). Not in `make test`.
 test-distributed: install
 	$(PY) -m pytest tests/distributed -m distributed -s
 
+# Style, types and layers: ruff, mypy (include/ and plugins/, settings in pyproject.toml), the
+# import contracts (lint-imports reads them from pyproject.toml, with PYTHONPATH as exported above)
+# and sqlfluff. .pre-commit-config.yaml runs the same on each commit.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint sql
 
 format: install
@@ -188,12 +199,11 @@ bench-indicators: install
 bench-run: install
 	$(PY) -m techaid_dev.bench.run --scale $(BENCH_SCALE) --doc docs/benchmarks.md $(BENCH_ARGS)
 
-# The rollup report and the dashboard page of PERIOD (default 2018-06, from the warehouse `make demo`
-# filled) rendered in headless Chromium: docs/screenshots/rollup.png and dashboard.png.
+# The rollup report of PERIOD (default 2018-06, from the warehouse `make demo` filled) rendered in
+# headless Chromium: docs/screenshots/rollup.png.
 SCREENSHOT_PERIOD ?= $(or $(PERIOD),2018-06)
 screenshots: install
 	$(PY) -m techaid.outputs.report.screenshot --period $(SCREENSHOT_PERIOD) --png docs/screenshots/rollup.png
-	$(PY) -m techaid_airflow.dashboard.snapshot --period $(SCREENSHOT_PERIOD) --png docs/screenshots/dashboard.png
 
 clean-data:
 	rm -rf data output var

@@ -165,6 +165,7 @@ def _snapshot(landing: Path) -> dict[str, tuple[bytes, int]]:
     return out
 
 
+@pytest.mark.slow  # generates a landing area again
 def test_should_write_identical_bytes_and_times_for_the_same_seed(messy, tmp_path: Path) -> None:
     landing, _ = messy
     again = tmp_path / "again"
@@ -176,6 +177,7 @@ def test_should_write_identical_bytes_and_times_for_the_same_seed(messy, tmp_pat
     assert [k for k in first if first[k] != second[k]] == []
 
 
+@pytest.mark.slow  # generates a landing area again
 def test_should_give_the_same_month_whatever_else_is_generated(clean, tmp_path: Path) -> None:
     landing, manifest = clean
     alone = tmp_path / "alone"
