@@ -199,11 +199,12 @@ bench-indicators: install
 bench-run: install
 	$(PY) -m techaid_dev.bench.run --scale $(BENCH_SCALE) --doc docs/benchmarks.md $(BENCH_ARGS)
 
-# The rollup report of PERIOD (default 2018-06, from the warehouse `make demo` filled) rendered in
-# headless Chromium: docs/screenshots/rollup.png.
+# The rollup report and the dashboard page of PERIOD (default 2018-06, from the warehouse `make demo`
+# filled) rendered in headless Chromium: docs/screenshots/rollup.png and dashboard.png.
 SCREENSHOT_PERIOD ?= $(or $(PERIOD),2018-06)
 screenshots: install
 	$(PY) -m techaid.outputs.report.screenshot --period $(SCREENSHOT_PERIOD) --png docs/screenshots/rollup.png
+	$(PY) -m techaid_airflow.dashboard.snapshot --period $(SCREENSHOT_PERIOD) --png docs/screenshots/dashboard.png
 
 clean-data:
 	rm -rf data output var
