@@ -101,7 +101,7 @@ def monthly_run(url: str, period: str, landing: Path) -> tuple[dict[str, float],
 
 def floor(
     url: str, run_url: str, period: str, landing: Path, work: Path, repeat: int
-) -> dict[str, float]:
+) -> tuple[dict[str, float], float]:
     """Read (pyarrow), COPY (a fresh schema of its own), and DuckDB's county values over the rows
     the run loaded (``run_url``)."""
     from techaid import config
@@ -118,11 +118,12 @@ def floor(
     engine.dispose()
     program_start = config.program().program.start
     times, _, _ = ind.duckdb_floor(parquet, period, program_start, repeat)
-    return {
+    parts = {
         "pyarrow read": sum(read.seconds.values()),
         "DuckDB county values (median)": sorted(times)[len(times) // 2],
         "COPY": sum(copied.seconds.values()),
     }
+    return parts, max(read.rss_mb, copied.rss_mb)
 
 
 def _load() -> str:
@@ -137,7 +138,7 @@ def bench(
         work = Path(tmp)
         landing = work / "landing"
         log(f"generate: {period} at scale {scale:g} (child process, not measured)")
-        run_job(
+        generated = run_job(
             "generate",
             {"landing": str(landing), "period": period, "scale": scale, "seed": seed, "fmt": "zip"},
             work,
@@ -163,8 +164,9 @@ def bench(
             for key, s in fig.phases.items():
                 log(f"  {key}: {s:.2f} s")
             log(f"  {fig.total:.1f} s; peak RSS {fig.rss_mb:.0f} MB; floor next")
-            fig.floor = floor(url, run_url, period, landing, work, repeat=3)
-        fig.children_rss_mb = _rss_mb(resource.RUSAGE_CHILDREN)
+            fig.floor, floor_rss = floor(url, run_url, period, landing, work, repeat=3)
+        # Each child's own peak: RUSAGE_CHILDREN would count the parent's pages copied at fork.
+        fig.children_rss_mb = max(generated.rss_mb, floor_rss)
         fig.load.append(_load())
     return fig
 
