@@ -79,6 +79,7 @@ def _smtp_again(url: str) -> dict[str, Any]:
 
     from techaid import pipeline
     from techaid.outputs.mail.smtp import SmtpSettings
+    from techaid.warehouse.schema import email_outbox
 
     class Sink:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -86,10 +87,7 @@ def _smtp_again(url: str) -> dict[str, Any]:
 
     with sa.create_engine(url).begin() as conn:
         conn.execute(
-            sa.text(
-                "update email_outbox set status = 'pending', message = null, attempts = 0,"
-                " sent_at = null"
-            )
+            email_outbox.update().values(status="pending", message=None, attempts=0, sent_at=None)
         )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
