@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="techaid-airflow-home-"))
+# Under pytest-xdist every worker inherits the controller's environment: a home this file made
+# there is dropped, so each worker migrates and writes its own SQLite metadata database.
+_INHERITED = os.environ.get("TECHAID_TEST_AIRFLOW_HOME")
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("AIRFLOW_HOME", "") == _INHERITED:
+    os.environ.pop("AIRFLOW_HOME")
+    os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+if "AIRFLOW_HOME" not in os.environ:
+    os.environ["TECHAID_TEST_AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
 os.environ.setdefault(
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
