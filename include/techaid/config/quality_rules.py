@@ -119,9 +119,11 @@ def _consistent(q: QualitySettings, path: Path) -> QualitySettings:
             need_column(f"ranges.{sheet}.{col}", sheet, col)
             need_rule(f"ranges.{sheet}.{col}.rule", rng.rule)
     for name, spec in schema.sheets.items():
-        for col in spec.column_list():
-            if col.type in ("int", "decimal") and col.name not in q.ranges.get(name, {}):
-                raise ConfigError(path, f"ranges.{name}", col.name, "number column without range")
+        for column in spec.column_list():
+            if column.type in ("int", "decimal") and column.name not in q.ranges.get(name, {}):
+                raise ConfigError(
+                    path, f"ranges.{name}", column.name, "number column without range"
+                )
     for key, rule in [("keys.default", q.keys.default), ("keys.compound", q.keys.compound)]:
         need_rule(key, rule)
     for sheet, rule in q.keys.rules.items():
@@ -133,8 +135,8 @@ def _consistent(q: QualitySettings, path: Path) -> QualitySettings:
             for col in chk.all_columns():
                 need_column(f"checks.{sheet}[{i}]", sheet, col)
             need_rule(f"checks.{sheet}[{i}].rule", chk.rule)
-    cols = {*q.history.cumulative, *q.history.outlier.columns, *q.history.jump.columns}
-    for col in sorted(cols):
+    history = {*q.history.cumulative, *q.history.outlier.columns, *q.history.jump.columns}
+    for col in sorted(history):
         need_column("history", "counties", col)
     return q
 

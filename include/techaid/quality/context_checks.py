@@ -90,7 +90,11 @@ class CheckContext:
     def county_aliases(self) -> dict[str, str]:
         """Accepted code -> the code the county is published under for the month."""
         h = self.hierarchy
-        return {c: h.publish_code(r.code, self.period) for c, r in self.accepted_counties.items()}
+        return {
+            c: h.publish_code(r.code, self.period)
+            for c, r in self.accepted_counties.items()
+            if r.code  # an accepted county is known
+        }
 
     def expected_counties(self) -> list[str]:
         """The poverty counties of the city the counties sheet must list, one row each."""
@@ -145,7 +149,8 @@ def _arrow(values: pd.Series | Collection[str]) -> Any:
     import pyarrow as pa
 
     s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    return pa.chunked_array(s.astype("string[pyarrow]").array.__arrow_array__())
+    # .array is an ArrowStringArray here; the stubs only know it as an ExtensionArray.
+    return pa.chunked_array(s.astype("string[pyarrow]").array.__arrow_array__())  # type: ignore[attr-defined]
 
 
 def is_member(values: pd.Series, known: IdSet) -> np.ndarray:
@@ -243,7 +248,7 @@ def recoded_codes(
 ) -> list[Finding]:
     """A warning per sheet, column and retired (or too early) county code used: accepted and
     mapped to the code valid in the month."""
-    out = []
+    out: list[Finding] = []
     mapped = {c for c, r in ctx.accepted_counties.items() if r.mapped}
     if not mapped:
         return out
@@ -257,7 +262,7 @@ def recoded_codes(
         for code, rows in frame.loc[hit, ROW].groupby(prefix[hit].to_numpy()):
             out.append(
                 finding("dq.code_recoded", sheet=sheet, row=int(rows.min()), column=column,
-                        value=code, count=len(rows), mapped=ctx.accepted_counties[code].code)
+                        value=code, count=len(rows), mapped=ctx.accepted_counties[str(code)].code)
             )  # fmt: skip
     return out
 
@@ -319,8 +324,8 @@ def unregistered_households(parsed: ParsedFile, ctx: CheckContext) -> list[Findi
     agreements = _frame(parsed, "agreements")
     if agreements is not None:
         rows = agreements[_eq(agreements["target_kind"], "household")]
-        bad = rows[_not_in(rows["target_id"], ctx.register_households)]
-        for row, value in zip(bad[ROW], bad["target_id"], strict=True):
+        bad_rows = rows[_not_in(rows["target_id"], ctx.register_households)]
+        for row, value in zip(bad_rows[ROW], bad_rows["target_id"], strict=True):
             out.append(  # a household id is personal data wherever it appears
                 finding("dq.household_unregistered", sheet="agreements", row=int(row),
                         column="target_id", value=mask(str(value)))
@@ -348,7 +353,7 @@ def count_disagreements(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
             counties[ROW], counties["county_code"], counties["expert_stations"], strict=True
         ):
             county = ctx.county_aliases.get(text(code))
-            if county is None or _num(reported) is None or _num(reported) < 0:
+            if county is None or (count := _num(reported)) is None or count < 0:
                 continue  # an unusable count is already a row error
             if int(reported) != listed.get(county, 0):
                 out.append(
@@ -388,7 +393,7 @@ def _history_by_county(ctx: CheckContext) -> dict[str, pd.DataFrame]:
     hist = hist[hist["period"].astype(str) < ctx.period].copy()
     hist["_series"] = hist["county_code"].astype(str).map(ctx.hierarchy.series_code)
     hist = hist.sort_values("period")
-    return {code: g for code, g in hist.groupby("_series")}
+    return {str(code): g for code, g in hist.groupby("_series")}
 
 
 def _num(v: Any) -> float | None:
@@ -457,7 +462,7 @@ def history_warnings(
     out = []
     for _, row in frame.iterrows():
         res = ctx.accepted_counties.get(text(row["county_code"]))
-        past = history.get(ctx.hierarchy.series_code(res.code)) if res else None
+        past = history.get(ctx.hierarchy.series_code(res.code)) if res and res.code else None
         if past is None or past.empty:
             continue
         hits = [

@@ -44,9 +44,10 @@ def _param(name: str) -> dict[str, str]:
 def _condition(when: dict[str, str] | None) -> Any:
     if not when:
         return None
-    from great_expectations.expectations.row_conditions import Column
+    from great_expectations.expectations.row_conditions import Column, Condition
 
-    return reduce(lambda a, b: a & b, [Column(c) == v for c, v in when.items()])
+    conditions: list[Condition] = [Column(c) == v for c, v in when.items()]
+    return reduce(lambda a, b: a & b, conditions)
 
 
 def _check_expectations(chk: Check, sheet: str) -> list[Any]:
@@ -99,6 +100,7 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
                 )
             ]
         case "county_prefix":
+            assert chk.column is not None  # every check but not_null names a column (on load)
             return [
                 gx_custom.ExpectColumnValuesPrefixToBeInSet(
                     column=chk.column, prefix_length=6, value_set=_param(CITY_COUNTIES),
@@ -106,6 +108,7 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
                 )
             ]  # fmt: skip
         case "known_village":
+            assert chk.column is not None  # every check but not_null names a column (on load)
             return [
                 gx_custom.ExpectColumnValuesPrefixToBeInSet(
                     column=chk.column, prefix_length=9, value_set=_param(FILE_TOWNSHIPS),
@@ -113,6 +116,8 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
                 )
             ]  # fmt: skip
         case "prefix_agrees":
+            assert chk.column is not None  # required on load, like the parent
+            assert chk.parent is not None
             return [
                 gx_custom.ExpectColumnPairValuesAPrefixToEqualB(
                     column_A=chk.column, column_B=chk.parent, prefix_length=6,

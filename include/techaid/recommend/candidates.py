@@ -55,7 +55,9 @@ class Candidate:
 def select(conn: Connection, name: str, **params: Any) -> list[dict[str, Any]]:
     """Rows of ``sql/recommend/<name>.sql``; a list parameter binds as ``x in :name``."""
     clause = sa.text(sqlfiles.render(f"recommend/{name}.sql"))
-    lists = [sa.bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
+    lists: list[sa.BindParameter[Any]] = [
+        sa.bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)
+    ]
     if lists:
         clause = clause.bindparams(*lists)
     result = conn.execute(clause, params)

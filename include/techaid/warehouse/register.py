@@ -50,7 +50,7 @@ def load_register(
         conn.execute(sa.delete(rv).where(rv.c.register_date == register_date))
         for table in tables.values():
             conn.execute(sa.delete(table).where(table.c.register_date == register_date))
-        counts = {name: 0 for name in frames}
+        counts = dict.fromkeys(frames, 0)
         if accepted:
             for name, frame in frames.items():
                 if frame is not None:
@@ -65,7 +65,7 @@ def load_register(
                 villages=counts["villages"],
                 households=counts["households"],
                 message=message,
-            )  # fmt: skip
+            )
         )
     return True
 

@@ -51,14 +51,21 @@ def build_year(engine: sa.Engine, seed: int = 11) -> dict[str, int]:
     r = np.random.default_rng(seed)
     h = config.hierarchy()
     periods = period_range(f"{YEAR}-01", f"{YEAR}-12")
-    counties = [(u.code, u.parent_code) for u in h.counties(periods[-1]) if u.poverty_level]
+    counties = [
+        (u.code, u.parent_code)
+        for u in h.counties(periods[-1])
+        if u.poverty_level and u.parent_code  # a county always has its city
+    ]
     sch = config.schema()
     sources, specialties = (
         list(sch.enum_values("expert_source")),
         list(sch.enum_values("specialty")),
     )
     org_types = list(sch.enum_values("org_type"))
-    pick = lambda n, k: r.integers(0, k, n)  # noqa: E731 - local shorthand
+
+    def pick(n: int, k: int) -> np.ndarray:
+        """n draws from 0..k-1."""
+        return r.integers(0, k, n)
 
     ci = pick(EXPERTS, len(counties))
     experts = _frame({

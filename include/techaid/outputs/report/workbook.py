@@ -185,6 +185,7 @@ def _sheet_columns(rollup: Rollup) -> dict[str, tuple[list[Col], Sequence[Any], 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     """A cell that can never be a formula: text is forced to a string cell."""
     cell = ws.cell(row=row, column=column)
+    assert isinstance(cell, Cell), "cells are never merged in these sheets"
     if value is None:
         return cell
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -221,7 +222,8 @@ def _write_sheet(ws: Worksheet, cols: Sequence[Col], rows: Sequence[Any], freeze
 
 def build_workbook(rollup: Rollup) -> Workbook:
     wb = Workbook()
-    wb.remove(wb.active)
+    if wb.active is not None:
+        wb.remove(wb.active)
     for name, (cols, rows, freeze) in _sheet_columns(rollup).items():
         _write_sheet(wb.create_sheet(name), cols, rows, freeze)
     return wb
