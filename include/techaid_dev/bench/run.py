@@ -152,7 +152,7 @@ def bench(
             if prof:
                 prof.enable()
             fig.phases, _ = monthly_run(run_url, period, landing)
-            if prof:
+            if prof is not None and profile is not None:
                 prof.disable()
                 prof.dump_stats(profile)
                 fig.top = top_functions(profile)
