@@ -456,7 +456,7 @@ def summarize(url: str, period: str) -> str:
     lines = [f"Period {period}: {len(subs)} file version(s)"]
     for row in subs.itertuples():
         lines.append(
-            f"  {row.city_code} {config.hierarchy().name(row.city_code or '')}: {row.status}"
+            f"  {row.city_code} {config.hierarchy().name(str(row.city_code or ''))}: {row.status}"
             f" on_time={row.on_time} loaded={row.rows_loaded} quarantined={row.rows_quarantined}"
             f" warnings={row.warnings} file={row.file_name}"
         )

@@ -235,7 +235,9 @@ def _validate(sheet: str, frame: Any, parameters: Mapping[str, Any]) -> tuple[An
     result = validator.validate_expectation_suite(
         suite, {k: v for k, v in parameters.items() if k in used}
     )
-    return result, validator.active_batch_id
+    batch_id = validator.active_batch_id
+    assert batch_id is not None, "a validated batch has an id"
+    return result, batch_id
 
 
 def _summary(validated: tuple[Any, str]) -> tuple[Any, str]:
