@@ -88,10 +88,11 @@ test: install
 	$(PY) -m pytest
 
 # The fast tier, for every change: no Airflow run, no PostgreSQL, no browser, nothing slow, spread
-# over every core (pytest-xdist); a test stuck for 2 minutes fails. `make test` runs everything.
+# over every core (pytest-xdist, one file per worker so module fixtures are built once); a test
+# stuck for 2 minutes fails. `make test` runs everything.
 UNIT_MARKERS := not postgres and not airflow and not slow and not browser and not distributed
 test-unit: install
-	$(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --timeout=120
+	$(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --dist loadfile --timeout=120
 
 # monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered

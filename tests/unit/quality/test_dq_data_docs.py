@@ -69,6 +69,7 @@ def site(gx: Any, tmp_path_factory: pytest.TempPathFactory) -> Site:
     return Site(root, index, first, _files(root), raw)
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_build_the_site_without_personal_data(site: Site) -> None:
     assert site.index == site.root / "data_docs" / "index.html"
     assert site.index.is_file()
@@ -83,11 +84,13 @@ def test_should_build_the_site_without_personal_data(site: Site) -> None:
     assert mask(BAD_PHONE) in experts  # the failure is shown, masked
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_give_the_same_site_when_built_again(site: Site) -> None:
     assert sorted(site.again) == sorted(site.first)
     assert [name for name, data in site.again.items() if data != site.first[name]] == []
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_leave_the_checks_context_current(site: Site, gx: Any) -> None:
     """GX builds suites against its current project: the docs context must not stay it."""
     from great_expectations.data_context.data_context.context_factory import project_manager
@@ -126,6 +129,7 @@ def _loaded(page: str) -> list[str]:
     return [a or b for a, b in _LOADED.findall(page) if not (a or b).startswith("data:")]
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_load_every_script_style_and_image_from_the_site(site: Site) -> None:
     """Offline, a page shows what the site holds: nothing it loads is remote, every file it
     loads is there (by a URL relative to the page, at any depth)."""
@@ -144,6 +148,7 @@ def test_should_load_every_script_style_and_image_from_the_site(site: Site) -> N
     assert fonts.is_file()  # what the icon stylesheet refers to
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_title_each_validation_with_its_city_and_period(site: Site) -> None:
     index = site.index.read_text(encoding="utf-8")
     for sheet in ("households", "experts", "counties"):
@@ -157,6 +162,7 @@ def test_should_title_each_validation_with_its_city_and_period(site: Site) -> No
     assert TITLE.format(sheet="experts") in heading.group(1)
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_serve_the_very_files_the_pages_named(site: Site) -> None:
     """The files served are the CDN's: same bytes where GX gives their checksum, the versions
     its URLs name, pinned as such for npm."""
@@ -218,6 +224,7 @@ def test_should_read_the_title_back_from_the_run_name() -> None:
     assert data_docs.validation_title("manual", "submission.experts") == "manual · experts"
 
 
+@pytest.mark.slow  # builds a whole Data Docs site
 def test_should_render_every_page_again_to_the_same_bytes(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
