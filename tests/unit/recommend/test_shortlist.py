@@ -104,6 +104,24 @@ def test_ties_then_city_cap_then_quota(wh: Warehouse) -> None:
     assert rows["E6"]["rank"] is None
 
 
+def test_quota_cuts_a_three_way_tie_by_filing_date_then_id(wh: Warehouse) -> None:
+    """Three experts tie on the score where the quota of 2 cuts: the earlier filing goes first,
+    the same filing date falls back to the id, and the third is over the quota."""
+    people = {"E7": D(2018, 3, 1), "E8": D(2018, 2, 1), "E9": D(2018, 3, 1)}
+    wh.submit(
+        ANQING,
+        "2018-12",
+        experts=[expert(e, county=TAIHU, filed=f) for e, f in people.items()],
+        agreements=[agreement(f"A{e}", e, target=village(TAIHU, 1)) for e in people],
+        evaluations=[evaluation(e, 88) for e in people],
+    )
+    rows = by_id(shortlist.build(wh.engine, 2018, RUN, rules(quotas=(2, 2), cap=None)))
+    ranked = sorted((r["rank"], e) for e, r in rows.items() if r["status"] == "ranked")
+    assert ranked == [(1, "E8"), (2, "E7")]
+    assert rows["E9"]["reasons"] == "over_quota"
+    assert rows["E9"]["score"] == rows["E7"]["score"]
+
+
 def test_score_is_the_weighted_evaluation_plus_the_years_measured_contribution(
     wh: Warehouse,
 ) -> None:
