@@ -98,7 +98,7 @@ test-unit: install
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
 # through the REST API (10-17 min on 2 busy shared cores; logs in var/distributed/). Not in `make test`.
 test-distributed: install
-	$(PY) -m pytest tests/distributed -m distributed -s
+	$(PY) -m pytest tests/distributed -m distributed -s --timeout=2400
 
 # Style, types and layers: ruff, mypy (include/ and plugins/, settings in pyproject.toml), the
 # import contracts (lint-imports reads them from pyproject.toml, with PYTHONPATH as exported above)
