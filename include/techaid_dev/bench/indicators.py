@@ -523,29 +523,13 @@ def scd_experiment(engine: sa.Engine, periods: list[str], repeat: int) -> dict[s
 # ---------------------------------------------------------------- the DuckDB floor
 
 
-def _arrow_type(sql_type: sa.types.TypeEngine) -> Any:
-    import pyarrow as pa
-
-    if isinstance(sql_type, sa.Boolean):
-        return pa.bool_()
-    if isinstance(sql_type, sa.Integer):
-        return pa.int64()
-    if isinstance(sql_type, sa.Float):
-        return pa.float64()
-    if isinstance(sql_type, sa.DateTime):
-        return pa.timestamp("us")
-    if isinstance(sql_type, sa.Date):
-        return pa.date32()
-    return pa.string()
-
-
 def export_parquet(engine: sa.Engine, out: Path, period: str) -> dict[str, int]:
     """Every clean table, the register and the period's county code map as Parquet files, streamed
     from ``COPY ... TO STDOUT`` through pyarrow's CSV reader (typed by the table's columns)."""
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
-    from techaid.warehouse import published, schema
+    from techaid.warehouse import bulk, published, schema
 
     meta = schema.all_tables()
     tables = [f"clean_{s}" for s in CLEAN] + list(REGISTER) + ["indicator_county_map"]
@@ -565,7 +549,7 @@ def export_parquet(engine: sa.Engine, out: Path, period: str) -> dict[str, int]:
             finally:
                 raw.close()
             buf.seek(0)
-            types = {c.name: _arrow_type(c.type) for c in table.columns}
+            types = {c.name: bulk.arrow_type(c.type) for c in table.columns}
             reader = pa_csv.open_csv(
                 buf,
                 read_options=pa_csv.ReadOptions(column_names=cols, block_size=64 << 20),
