@@ -1,7 +1,7 @@
 """Warehouse tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
 Published tables (``submission``, ``dq_issue``, ...) have the stable names and columns of
-outputs.md. The clean per-sheet tables are generated from the sheet schema (``sheets.yaml``), so a
+``docs/outputs.md``. The clean per-sheet tables are generated from the sheet schema (``sheets.yaml``), so a
 column added there becomes a column here; :mod:`techaid.warehouse.migrate` adds it to an existing
 warehouse without losing data.
 """
