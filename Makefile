@@ -84,15 +84,18 @@ lock-check: $(VENV)/.installed
 	    || { echo "$$name.txt does not match $$name.in: run make lock and commit both"; status=1; }; \
 	done; exit $$status
 
+# Tests make their own temporary Airflow home and metadata database (tests/conftest.py), never the
+# one `make run` and `make demo` use in var/airflow: a second `make test` must not meet old runs.
+TEST_ENV := env -u AIRFLOW_HOME -u AIRFLOW__DATABASE__SQL_ALCHEMY_CONN
 test: install
-	$(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest
 
 # The fast tier, for every change: no Airflow run, no PostgreSQL, no browser, nothing slow, spread
 # over every core (pytest-xdist, one file per worker so module fixtures are built once); a test
 # stuck for 2 minutes fails. `make test` runs everything.
 UNIT_MARKERS := not postgres and not airflow and not slow and not browser and not distributed
 test-unit: install
-	$(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --dist loadfile --timeout=120
+	$(TEST_ENV) $(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --dist loadfile --timeout=120
 
 # monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
