@@ -41,10 +41,11 @@ hand with `make run PERIOD=YYYY-MM`. The watchdog's emails name the month and wh
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task, task_group
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
 from techaid_airflow.assets import MONTH_CLOSED
-from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
+from techaid_airflow.city_tasks import per_city
+from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE
 
 
 @dag(
@@ -78,38 +79,6 @@ def submission_reminders() -> None:
         from techaid_airflow.hooks import warehouse_url
 
         return daily.discover(warehouse_url(), dt.date.fromisoformat(day))
-
-    @task_group
-    def per_city(plan: dict) -> None:
-        """One city's new versions: read, check, load."""
-
-        @task(map_index_template="{{ city_label }}", multiple_outputs=False)
-        def read(plan: dict) -> dict:
-            """Parse and repair each version into staging (a refused file is staged as such)."""
-            from techaid import pipeline
-
-            get_current_context()["city_label"] = pipeline.city_label(plan["city_code"])
-            return pipeline.read_city(plan)
-
-        @task(map_index_template="{{ city_label }}", multiple_outputs=False)
-        def check(staged: dict) -> dict:
-            """Apply the rule registry: refuse the file, quarantine rows, or accept."""
-            from techaid import pipeline
-            from techaid_airflow.hooks import warehouse_url
-
-            get_current_context()["city_label"] = pipeline.city_label(staged["city_code"])
-            return pipeline.check_city(warehouse_url(), staged)
-
-        @task(map_index_template="{{ city_label }}", pool=WAREHOUSE_POOL, multiple_outputs=False)
-        def load(checked: dict) -> dict:
-            """Record each outcome; the current version atomically replaces the city's rows."""
-            from techaid import pipeline
-            from techaid_airflow.hooks import warehouse_url
-
-            get_current_context()["city_label"] = pipeline.city_label(checked["city_code"])
-            return pipeline.load_city(warehouse_url(), checked)
-
-        load(check(read(plan)))
 
     @task(multiple_outputs=False)
     def publish_quality(day: str, plans: list[dict]) -> dict:
