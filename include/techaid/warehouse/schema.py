@@ -240,7 +240,16 @@ def _register_table(name: str, spec: config.SheetSpec) -> Table:
         Column("register_date", Date, nullable=False),
         *_columns(spec),
         PrimaryKeyConstraint("register_date", *spec.key),
+        *_register_indexes(name, spec),
     )
+
+
+def _register_indexes(name: str, spec: config.SheetSpec) -> list[Index]:
+    """A city's checks read the register's households by village code range (their key is the
+    household id), so that read needs an index of its own."""
+    if "village_code" not in spec.columns or spec.key[:1] == ["village_code"]:
+        return []
+    return [Index(f"ix_register_{name}_date_village", "register_date", "village_code")]
 
 
 @functools.cache
