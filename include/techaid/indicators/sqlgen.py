@@ -5,12 +5,19 @@ compiled here into portable SQL (the same text runs on SQLite and PostgreSQL): i
 only from the validated catalogue (columns checked against the sheet schema), literals travel as
 bind parameters, so an edited catalogue can never inject SQL. Dates are compared as
 ``< next day`` / ``>= day`` so a date stored with a time part still counts on its day.
+
+:func:`timing` lets a caller see each template run (name, seconds, rows) without touching
+:func:`run`: the indicator bench uses it to say where a month's computation spends its time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +47,31 @@ def statements(sql: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class TemplateRun:
+    """One run of a template, as :func:`timing` records it."""
+
+    name: str  # the file's name in sql/indicators/, without .sql
+    seconds: float
+    rows: int  # rows its statements returned, inserted, updated or deleted
+
+
+_OBSERVED: ContextVar[list[TemplateRun] | None] = ContextVar("sqlgen_observed", default=None)
+
+
+@contextmanager
+def timing() -> Iterator[list[TemplateRun]]:
+    """Record every :func:`run` made inside the block, in this thread or task only, into the
+    yielded list (an inner block takes the runs made inside it). Context-local so concurrent
+    computations never mix; a run nobody observes pays one context-variable read, not a clock."""
+    runs: list[TemplateRun] = []
+    token = _OBSERVED.set(runs)
+    try:
+        yield runs
+    finally:
+        _OBSERVED.reset(token)
+
+
 def run(conn: Connection, name: str, params: dict[str, Any], **context: Any) -> list[dict]:
     """Render and run a SQL file statement by statement; rows of the last statement (if any).
     A list parameter is an expanding bind (``x in :name``).
@@ -49,7 +81,21 @@ def run(conn: Connection, name: str, params: dict[str, Any], **context: Any) -> 
     parallel, and the shape templates are exactly that, one large read (a province's households
     against the register) returning a few hundred rows. Read alone, it may use parallel workers.
     """
+    observed = _OBSERVED.get()
+    if observed is None:
+        return _run(conn, name, params, context)[0]
+    start = time.perf_counter()
+    rows, touched = _run(conn, name, params, context)
+    observed.append(TemplateRun(name, time.perf_counter() - start, touched))
+    return rows
+
+
+def _run(
+    conn: Connection, name: str, params: dict[str, Any], context: dict[str, Any]
+) -> tuple[list[dict], int]:
+    """:func:`run`'s work: the last statement's rows, and the rows every statement touched."""
     rows: list[dict] = []
+    touched = 0
     for stmt in statements(render(name, **context)):
         used = {k: v for k, v in params.items() if k in set(_BIND_RE.findall(stmt))}
         split = _INSERT_QUERY.match(_uncommented(stmt)) if _is_postgres(conn) else None
@@ -61,10 +107,12 @@ def run(conn: Connection, name: str, params: dict[str, Any], **context: Any) -> 
                 target = table(split["table"], *(column(c) for c in columns))
                 conn.execute(insert(target), values)
             rows = []
+            touched += len(values)
             continue
         result = conn.execute(_clause(stmt, used), used)
         rows = [dict(r._mapping) for r in result] if result.returns_rows else []
-    return rows
+        touched += len(rows) if result.returns_rows else max(result.rowcount, 0)
+    return rows, touched
 
 
 _INSERT_QUERY = re.compile(
