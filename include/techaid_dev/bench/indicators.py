@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from unittest import mock
 
 import sqlalchemy as sa
 
@@ -361,25 +360,18 @@ def time_compute(engine: sa.Engine, period: str, repeat: int) -> list[float]:
 
 
 def breakdown(engine: sa.Engine, period: str) -> dict[str, float]:
-    """One more ``compute_period`` with each SQL template timed (``sqlgen.run`` wrapped); what is
+    """One more ``compute_period`` with each SQL template timed (``sqlgen.timing``); what is
     left is Python and the few statements run directly (calendar, code map, ANALYZE, the inserts
     of the published rows, targets, statuses and the ranking)."""
     from techaid.indicators import compute_period, sqlgen
 
     spent: dict[str, float] = {}
-    original = sqlgen.run
-
-    def timed_run(conn: Any, name: str, params: dict[str, Any], **context: Any) -> list[dict]:
-        start = time.perf_counter()
-        try:
-            return original(conn, name, params, **context)
-        finally:
-            spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
-
     start = time.perf_counter()
-    with mock.patch.object(sqlgen, "run", timed_run):
+    with sqlgen.timing() as runs:
         compute_period(engine, period)
     total = time.perf_counter() - start
+    for r in runs:
+        spent[r.name] = spent.get(r.name, 0.0) + r.seconds
     spent["other (Python, code map, ANALYZE, inserts, assess, ranking)"] = total - sum(
         spent.values()
     )
