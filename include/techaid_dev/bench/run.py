@@ -15,9 +15,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import json
 import os
 import pstats
 import resource
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +38,16 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "benchmarks.md"
 
 
 @dataclass
+class AirflowRun:
+    """The same month through ``airflow dags test`` (as ``make run``), in a process of its own."""
+
+    seconds: float
+    tasks: str  # task instances by state, e.g. "40 success, 2 skipped"
+    state: str
+    log: Path
+
+
+@dataclass
 class RunFigures:
     """What one bench run measured."""
 
@@ -48,6 +61,7 @@ class RunFigures:
     load: list[str] = field(default_factory=list)
     machine: str = ""
     top: list[str] = field(default_factory=list)
+    airflow: AirflowRun | None = None
 
     @property
     def total(self) -> float:
@@ -126,12 +140,58 @@ def floor(
     return parts, max(read.rss_mb, copied.rss_mb)
 
 
+def airflow_run(url: str, period: str, landing: Path, work: Path) -> AirflowRun:
+    """``airflow dags test monthly_reporting`` on the same files into a fresh schema, timed from
+    the command's start to its end (interpreter start-up, DAG parsing and every task's Airflow
+    overhead included); the metadata database is migrated first, untimed."""
+    home = work / "airflow-home"
+    home.mkdir()
+    root = Path(__file__).resolve().parents[3]
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_TECHAID_WAREHOUSE": url,
+        "TECHAID_LANDING": str(landing),
+        "TECHAID_OUTPUT": str(work / "airflow-output"),
+        "TECHAID_DATA": str(work / "airflow-data"),
+    }
+    airflow = str(Path(sys.executable).parent / "airflow")
+    log = work / "airflow-run.log"
+    with log.open("w", encoding="utf-8") as out:
+        subprocess.run([airflow, "db", "migrate"], env=env, stdout=out, stderr=out, check=True)
+        conf = json.dumps({"period": period})
+        start = time.perf_counter()
+        code = subprocess.run(
+            [airflow, "dags", "test", "monthly_reporting", "-c", conf],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        ).returncode
+        seconds = time.perf_counter() - start
+    with sqlite3.connect(home / "airflow.db") as db:
+        states = dict(db.execute("select state, count(*) from task_instance group by state"))
+        run_state = db.execute("select state from dag_run").fetchone()
+    state = run_state[0] if run_state and code == 0 else f"failed (exit {code}; log {log})"
+    tasks = ", ".join(f"{n} {s}" for s, n in sorted(states.items(), key=lambda kv: str(kv[0])))
+    return AirflowRun(seconds, tasks, state, log)
+
+
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def bench(
-    url: str, scale: float, period: str, seed: int, profile: Path | None, log: Callable[[str], None]
+    url: str,
+    scale: float,
+    period: str,
+    seed: int,
+    profile: Path | None,
+    log: Callable[[str], None],
+    through_airflow: bool = True,
 ) -> RunFigures:
     fig = RunFigures(scale, period, load=[_load()])
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
@@ -165,6 +225,11 @@ def bench(
                 log(f"  {key}: {s:.2f} s")
             log(f"  {fig.total:.1f} s; peak RSS {fig.rss_mb:.0f} MB; floor next")
             fig.floor, floor_rss = floor(url, run_url, period, landing, work, repeat=3)
+        if through_airflow:
+            log("the same month through airflow dags test (a fresh schema)")
+            with ind.fresh_schema(url) as air_url:
+                fig.airflow = airflow_run(air_url, period, landing, work)
+            log(f"  {fig.airflow.seconds:.1f} s, {fig.airflow.state}")
         # Each child's own peak: RUSAGE_CHILDREN would count the parent's pages copied at fork.
         fig.children_rss_mb = max(generated.rss_mb, floor_rss)
         fig.load.append(_load())
@@ -207,6 +272,16 @@ def section(fig: RunFigures, earlier: str = "") -> str:
         lines.append(f"| {key} | {s:.2f} | {100 * s / fig.total:.0f} % |")
     lines += ["", "| Floor part | Time (s) |", "|---|---:|"]
     lines += [f"| {k} | {s:.2f} |" for k, s in fig.floor.items()]
+    if fig.airflow is not None:
+        air = fig.airflow
+        air_ratio = air.seconds / fig.floor_total if fig.floor_total else float("nan")
+        lines += [
+            "",
+            f"**Through Airflow** (`airflow dags test monthly_reporting`, as `make run` runs it, in "
+            f"a process of its own, into a fresh schema, on the same files): **{air.seconds:.1f} s, "
+            f"{air_ratio:.1f}× the floor**, run {air.state} (task instances: {air.tasks}); interpreter start-up, DAG parsing and "
+            f"each task's Airflow overhead included, the metadata database's migration not.",
+        ]
     if fig.top:
         lines += ["", "Heaviest project functions (cProfile, cumulative):", "", "```"]
         lines += [*fig.top, "```"]
@@ -224,12 +299,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", type=Path, help="write a cProfile of the run here")
     p.add_argument("--doc", type=Path, help="write the section into this file")
     p.add_argument("--notes", type=Path, help="text appended to the section (before/after notes)")
+    p.add_argument(
+        "--no-airflow",
+        action="store_true",
+        help="skip the second run of the month through `airflow dags test`",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    fig = bench(args.url, args.scale, args.period, args.seed, args.profile, print)
+    fig = bench(
+        args.url, args.scale, args.period, args.seed, args.profile, print, not args.no_airflow
+    )
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     body = section(fig, notes)
     print(body)
