@@ -104,24 +104,37 @@ class Warehouse:
                     table = self.clean[name]
                     data = [
                         {c.name: None for c in table.columns}
-                        | {"city_code": city, "period": period, "submission_id": sid,
-                           "row_number": i + 2}
+                        | {
+                            "city_code": city,
+                            "period": period,
+                            "submission_id": sid,
+                            "row_number": i + 2,
+                        }
                         | dict(item)
                         for i, item in enumerate(items)
-                    ]  # fmt: skip
+                    ]
                     if data:
                         conn.execute(table.insert(), data)
             conn.execute(
                 sub.insert(),
                 {
-                    "submission_id": sid, "city_code": city, "period": period,
-                    "file_name": f"{city}_{period}.xlsx", "sha256": sid * 8,
+                    "submission_id": sid,
+                    "city_code": city,
+                    "period": period,
+                    "file_name": f"{city}_{period}.xlsx",
+                    "sha256": sid * 8,
                     "received_at": dt.datetime(2019, 1, 1) + dt.timedelta(minutes=self._seq),
-                    "status": status, "on_time": on_time, "rows_loaded": 0,
-                    "rows_quarantined": 0, "warnings": 0, "outcome": status,
-                    "file_path": f"/landing/{city}_{period}.xlsx", "size_bytes": 1, "repairs": 0,
+                    "status": status,
+                    "on_time": on_time,
+                    "rows_loaded": 0,
+                    "rows_quarantined": 0,
+                    "warnings": 0,
+                    "outcome": status,
+                    "file_path": f"/landing/{city}_{period}.xlsx",
+                    "size_bytes": 1,
+                    "repairs": 0,
                 },
-            )  # fmt: skip
+            )
         return sid
 
     def _county_rows(
@@ -146,29 +159,46 @@ class Warehouse:
         with self.engine.begin() as conn:
             conn.execute(
                 schema.register_version.insert(),
-                {"register_date": day, "villages_sha256": date, "households_sha256": date,
-                 "status": status, "villages": len(villages), "households": len(households)},
-            )  # fmt: skip
+                {
+                    "register_date": day,
+                    "villages_sha256": date,
+                    "households_sha256": date,
+                    "status": status,
+                    "villages": len(villages),
+                    "households": len(households),
+                },
+            )
             if status != "accepted":
                 return
             if villages:
                 conn.execute(
                     self.reg["villages"].insert(),
                     [
-                        {"register_date": day, "village_code": v, "village_name": v,
-                         "township_code": v[:9], "township_name": v[:9], "county_code": v[:6]}
+                        {
+                            "register_date": day,
+                            "village_code": v,
+                            "village_name": v,
+                            "township_code": v[:9],
+                            "township_name": v[:9],
+                            "county_code": v[:6],
+                        }
                         for v in villages
                     ],
-                )  # fmt: skip
+                )
             if households:
                 conn.execute(
                     self.reg["households"].insert(),
                     [
-                        {"register_date": day, "household_id": h, "village_code": v,
-                         "members": 3, "labor_capable": labour}
+                        {
+                            "register_date": day,
+                            "household_id": h,
+                            "village_code": v,
+                            "members": 3,
+                            "labor_capable": labour,
+                        }
                         for h, v, labour in households
                     ],
-                )  # fmt: skip
+                )
 
     # -- computing
     def compute(self, *periods: str) -> None:
@@ -232,62 +262,158 @@ def build_showcase(wh: Warehouse) -> list[str]:
     wh.register(
         "2018-05-20",
         villages=[q1, q2, t1, t2, s1],
-        households=[("hh01", q1, True), ("hh02", q1, True), ("hh03", t1, True),
-                    ("hh04", t2, False), ("hh05", s1, True)],
-    )  # fmt: skip
+        households=[
+            ("hh01", q1, True),
+            ("hh02", q1, True),
+            ("hh03", t1, True),
+            ("hh04", t2, False),
+            ("hh05", s1, True),
+        ],
+    )
     months = ["2018-06", "2018-07", "2018-08", "2018-09"]
     for i, p in enumerate(months):
         qs = QIANSHAN_OLD if p < "2018-08" else QIANSHAN
         qv1, qv2 = village(qs, 1), village(qs, 2)
         if p != "2018-08":  # Anqing misses August: carried forward
             wh.submit(
-                ANQING, p, on_time=i != 1,
-                counties={qs: {"expert_stations": 1, "museum_tours": i, "county_federations": 1,
-                               "youth_participants": 10 * (i + 1), "pairing_funds": 1.5},
-                          TAIHU: {"science_caravans": 1, "consulting_reports": 2,
-                                  "youth_participants": 7, "pairing_funds": 0.25}},
-                townships=[{"township_code": township(qs, 1), "industry_base": True,
-                            "federation": i >= 1, "industry": "茶叶", "society_link": None},
-                           {"township_code": township(TAIHU, 1), "industry_base": True,
-                            "federation": False, "industry": "", "society_link": "农学会"}],
-                villages=[{"village_code": qv1, "one_product": True, "associations": 1,
-                           "business_entities": i, "brand": "天柱山", "e_station": True,
-                           "service_covered": True},
-                          {"village_code": qv2, "one_product": i < 2, "associations": 0,
-                           "business_entities": 0, "brand": None, "e_station": False,
-                           "service_covered": i >= 2},
-                          {"village_code": t1, "one_product": True, "associations": 2,
-                           "business_entities": 1, "brand": "", "e_station": False,
-                           "service_covered": True}],
-                households=[{"household_id": "hh01", "techniques": 1, "income_projects": 0},
-                            {"household_id": "hh03", "techniques": 2, "income_projects": 1}],
-                experts=[{"expert_id": "E1", "source": "society", "specialty": "crops",
-                          "county_code": qs, "registered_on": dt.date(2018, 6, 30)},
-                         {"expert_id": "E2", "source": "university", "specialty": "crops",
-                          "county_code": TAIHU, "registered_on": dt.date(2018, 7, 1)}],
-                organizations=[{"org_id": "O1", "org_type": "association",
-                                "location_code": township(TAIHU, 1)}],
-                agreements=[{"agreement_id": "A1", "helper_kind": "expert", "helper_id": "E1",
-                             "target_kind": "village", "target_id": qv1, "status": "active",
-                             "start_on": dt.date(2018, 1, 1), "end_on": dt.date(2018, 7, 31)},
-                            {"agreement_id": "A2", "helper_kind": "expert", "helper_id": "E2",
-                             "target_kind": "household", "target_id": "hh03",
-                             "status": "active", "start_on": dt.date(2018, 6, 30),
-                             "end_on": dt.date(2019, 6, 30)}],
-            )  # fmt: skip
+                ANQING,
+                p,
+                on_time=i != 1,
+                counties={
+                    qs: {
+                        "expert_stations": 1,
+                        "museum_tours": i,
+                        "county_federations": 1,
+                        "youth_participants": 10 * (i + 1),
+                        "pairing_funds": 1.5,
+                    },
+                    TAIHU: {
+                        "science_caravans": 1,
+                        "consulting_reports": 2,
+                        "youth_participants": 7,
+                        "pairing_funds": 0.25,
+                    },
+                },
+                townships=[
+                    {
+                        "township_code": township(qs, 1),
+                        "industry_base": True,
+                        "federation": i >= 1,
+                        "industry": "茶叶",
+                        "society_link": None,
+                    },
+                    {
+                        "township_code": township(TAIHU, 1),
+                        "industry_base": True,
+                        "federation": False,
+                        "industry": "",
+                        "society_link": "农学会",
+                    },
+                ],
+                villages=[
+                    {
+                        "village_code": qv1,
+                        "one_product": True,
+                        "associations": 1,
+                        "business_entities": i,
+                        "brand": "天柱山",
+                        "e_station": True,
+                        "service_covered": True,
+                    },
+                    {
+                        "village_code": qv2,
+                        "one_product": i < 2,
+                        "associations": 0,
+                        "business_entities": 0,
+                        "brand": None,
+                        "e_station": False,
+                        "service_covered": i >= 2,
+                    },
+                    {
+                        "village_code": t1,
+                        "one_product": True,
+                        "associations": 2,
+                        "business_entities": 1,
+                        "brand": "",
+                        "e_station": False,
+                        "service_covered": True,
+                    },
+                ],
+                households=[
+                    {"household_id": "hh01", "techniques": 1, "income_projects": 0},
+                    {"household_id": "hh03", "techniques": 2, "income_projects": 1},
+                ],
+                experts=[
+                    {
+                        "expert_id": "E1",
+                        "source": "society",
+                        "specialty": "crops",
+                        "county_code": qs,
+                        "registered_on": dt.date(2018, 6, 30),
+                    },
+                    {
+                        "expert_id": "E2",
+                        "source": "university",
+                        "specialty": "crops",
+                        "county_code": TAIHU,
+                        "registered_on": dt.date(2018, 7, 1),
+                    },
+                ],
+                organizations=[
+                    {"org_id": "O1", "org_type": "association", "location_code": township(TAIHU, 1)}
+                ],
+                agreements=[
+                    {
+                        "agreement_id": "A1",
+                        "helper_kind": "expert",
+                        "helper_id": "E1",
+                        "target_kind": "village",
+                        "target_id": qv1,
+                        "status": "active",
+                        "start_on": dt.date(2018, 1, 1),
+                        "end_on": dt.date(2018, 7, 31),
+                    },
+                    {
+                        "agreement_id": "A2",
+                        "helper_kind": "expert",
+                        "helper_id": "E2",
+                        "target_kind": "household",
+                        "target_id": "hh03",
+                        "status": "active",
+                        "start_on": dt.date(2018, 6, 30),
+                        "end_on": dt.date(2019, 6, 30),
+                    },
+                ],
+            )
         if p == "2018-07":
             wh.submit(CHIZHOU, p, status="rejected")
         else:
             wh.submit(
-                CHIZHOU, p,
-                counties={SHITAI: {"expert_stations": 2, "youth_participants": 3,
-                                   "pairing_funds": 0.1}},
-                villages=[{"village_code": s1, "one_product": False, "associations": 3,
-                           "business_entities": 0, "service_covered": i % 2 == 0}],
+                CHIZHOU,
+                p,
+                counties={
+                    SHITAI: {"expert_stations": 2, "youth_participants": 3, "pairing_funds": 0.1}
+                },
+                villages=[
+                    {
+                        "village_code": s1,
+                        "one_product": False,
+                        "associations": 3,
+                        "business_entities": 0,
+                        "service_covered": i % 2 == 0,
+                    }
+                ],
                 households=[{"household_id": "hh05", "techniques": i, "income_projects": 1}],
-                experts=[{"expert_id": "E2", "source": "university", "specialty": "crops",
-                          "county_code": SHITAI, "registered_on": dt.date(2018, 5, 1)}],
-            )  # fmt: skip
+                experts=[
+                    {
+                        "expert_id": "E2",
+                        "source": "university",
+                        "specialty": "crops",
+                        "county_code": SHITAI,
+                        "registered_on": dt.date(2018, 5, 1),
+                    }
+                ],
+            )
     for p in months:
         wh.compute(p)
     return months
@@ -302,10 +428,15 @@ def covered(codes: Iterable[str], covered_codes: Iterable[str], **extra: Any) ->
     """Village rows: every code listed, covered when in ``covered_codes``."""
     cov = set(covered_codes)
     return [
-        {"village_code": c, "associations": 0, "business_entities": 0,
-         "service_covered": c in cov, **extra}
+        {
+            "village_code": c,
+            "associations": 0,
+            "business_entities": 0,
+            "service_covered": c in cov,
+            **extra,
+        }
         for c in codes
-    ]  # fmt: skip
+    ]
 
 
 def scenario_carry_forward(wh: Warehouse) -> None:
@@ -314,13 +445,24 @@ def scenario_carry_forward(wh: Warehouse) -> None:
     wh.register("2018-01-01", villages=q)
     for period, stations, youth in (("2018-05", 1, 10), ("2018-07", 2, 4)):
         wh.submit(
-            ANQING, period,
+            ANQING,
+            period,
             counties={QIANSHAN_OLD: {"expert_stations": stations, "youth_participants": youth}},
-            villages=[{"village_code": q[0], "associations": 2, "business_entities": 0,
-                       "service_covered": True},
-                      {"village_code": q[1], "associations": 1, "business_entities": 0,
-                       "service_covered": False}],
-        )  # fmt: skip
+            villages=[
+                {
+                    "village_code": q[0],
+                    "associations": 2,
+                    "business_entities": 0,
+                    "service_covered": True,
+                },
+                {
+                    "village_code": q[1],
+                    "associations": 1,
+                    "business_entities": 0,
+                    "service_covered": False,
+                },
+            ],
+        )
     wh.compute("2018-05", "2018-06", "2018-07")
 
 
@@ -328,9 +470,10 @@ def scenario_flows(wh: Warehouse) -> None:
     """Youth participants and funds of Qianshan over three months, computed twice."""
     for period, youth, funds in (("2018-01", 10, 0.1), ("2018-02", 20, 0.2), ("2018-03", 5, 0.4)):
         wh.submit(
-            ANQING, period,
+            ANQING,
+            period,
             counties={QIANSHAN_OLD: {"youth_participants": youth, "pairing_funds": funds}},
-        )  # fmt: skip
+        )
     wh.compute("2018-01", "2018-02", "2018-03")
     wh.compute("2018-01", "2018-02", "2018-03")  # a re-run
 
@@ -353,19 +496,29 @@ def scenario_register_denominator(wh: Warehouse) -> None:
     wh.register("2018-01-01", villages=[t1, t2, t3])
 
     def row(code: str, *, cov: bool, one: bool, assoc: int) -> dict:
-        return {"village_code": code, "service_covered": cov, "one_product": one,
-                "associations": assoc, "business_entities": 0}  # fmt: skip
+        return {
+            "village_code": code,
+            "service_covered": cov,
+            "one_product": one,
+            "associations": assoc,
+            "business_entities": 0,
+        }
 
     wh.submit(
-        ANQING, "2018-06",
-        villages=[row(t1, cov=True, one=True, assoc=1), row(t2, cov=True, one=True, assoc=0),
-                  row(t3, cov=False, one=False, assoc=0),
-                  row(non_poor, cov=True, one=True, assoc=5)],
-    )  # fmt: skip
+        ANQING,
+        "2018-06",
+        villages=[
+            row(t1, cov=True, one=True, assoc=1),
+            row(t2, cov=True, one=True, assoc=0),
+            row(t3, cov=False, one=False, assoc=0),
+            row(non_poor, cov=True, one=True, assoc=5),
+        ],
+    )
     wh.submit(
-        ANQING, "2018-07",
+        ANQING,
+        "2018-07",
         villages=[row(t1, cov=True, one=True, assoc=1), row(non_poor, cov=True, one=True, assoc=5)],
-    )  # fmt: skip
+    )
     wh.compute("2018-06", "2018-07")
 
 
@@ -384,14 +537,17 @@ def scenario_correction(wh: Warehouse) -> dict[str, list[dict]]:
     rows of each month before the correction."""
     t = [village(TAIHU, i) for i in (1, 2, 3, 4)]
     wh.register("2018-01-01", villages=t)
-    wh.submit(ANQING, "2018-03", villages=covered(t, t[:1]),
-              counties={TAIHU: {"youth_participants": 1}})  # fmt: skip
-    wh.submit(ANQING, "2018-04", villages=covered(t, t[:2]),
-              counties={TAIHU: {"youth_participants": 2}})  # fmt: skip
+    wh.submit(
+        ANQING, "2018-03", villages=covered(t, t[:1]), counties={TAIHU: {"youth_participants": 1}}
+    )
+    wh.submit(
+        ANQING, "2018-04", villages=covered(t, t[:2]), counties={TAIHU: {"youth_participants": 2}}
+    )
     wh.compute("2018-03", "2018-04", "2018-05")
     before = {p: wh.values(period=p) for p in ("2018-03", "2018-04", "2018-05")}
-    wh.submit(ANQING, "2018-04", villages=covered(t, t[:3]),
-              counties={TAIHU: {"youth_participants": 7}})  # fmt: skip
+    wh.submit(
+        ANQING, "2018-04", villages=covered(t, t[:3]), counties={TAIHU: {"youth_participants": 7}}
+    )
     return before
 
 
@@ -402,11 +558,17 @@ def scenario_recode(wh: Warehouse) -> None:
     new = [village(QIANSHAN, i) for i in (1, 2, 3, 4)]
     wh.register("2018-01-01", villages=old)
     for period, codes, n_covered, youth in (
-        ("2018-06", old, 1, 10), ("2018-07", old, 2, 20), ("2018-09", new, 3, 5)
-    ):  # fmt: skip
+        ("2018-06", old, 1, 10),
+        ("2018-07", old, 2, 20),
+        ("2018-09", new, 3, 5),
+    ):
         county = codes[0][:6]
-        wh.submit(ANQING, period, villages=covered(codes, codes[:n_covered]),
-                  counties={county: {"youth_participants": youth}})  # fmt: skip
+        wh.submit(
+            ANQING,
+            period,
+            villages=covered(codes, codes[:n_covered]),
+            counties={county: {"youth_participants": youth}},
+        )
     wh.compute("2018-06", "2018-07", "2018-08", "2018-09")
 
 
@@ -440,16 +602,24 @@ def scenario_experts(wh: Warehouse) -> None:
     after it, E4 never filed."""
 
     def expert(eid: str, county: str, filed: dt.date | None) -> dict:
-        return {"expert_id": eid, "source": "society", "specialty": "crops",
-                "county_code": county, "registered_on": filed}  # fmt: skip
+        return {
+            "expert_id": eid,
+            "source": "society",
+            "specialty": "crops",
+            "county_code": county,
+            "registered_on": filed,
+        }
 
     wh.submit(
-        ANQING, "2018-06",
-        experts=[expert("E1", QIANSHAN_OLD, dt.date(2018, 1, 5)),
-                 expert("E2", TAIHU, dt.date(2018, 6, 30)),
-                 expert("E3", TAIHU, dt.date(2018, 7, 1)),
-                 expert("E4", TAIHU, None)],
-    )  # fmt: skip
+        ANQING,
+        "2018-06",
+        experts=[
+            expert("E1", QIANSHAN_OLD, dt.date(2018, 1, 5)),
+            expert("E2", TAIHU, dt.date(2018, 6, 30)),
+            expert("E3", TAIHU, dt.date(2018, 7, 1)),
+            expert("E4", TAIHU, None),
+        ],
+    )
     wh.submit(CHIZHOU, "2018-06", experts=[expert("E1", SHITAI, dt.date(2018, 2, 1))])
     wh.compute("2018-06")
 
@@ -473,18 +643,27 @@ def scenario_agreements(wh: Warehouse) -> None:
     wh.register("2018-01-01", villages=[t5], households=[("H1", t5, True)])
 
     def agreement(aid: str, kind: str, target: str, status: str, end: dt.date) -> dict:
-        return {"agreement_id": aid, "helper_kind": "expert", "helper_id": "E1",
-                "target_kind": kind, "target_id": target, "status": status,
-                "start_on": dt.date(2018, 1, 1), "end_on": end}  # fmt: skip
+        return {
+            "agreement_id": aid,
+            "helper_kind": "expert",
+            "helper_id": "E1",
+            "target_kind": kind,
+            "target_id": target,
+            "status": status,
+            "start_on": dt.date(2018, 1, 1),
+            "end_on": end,
+        }
 
     wh.submit(
-        ANQING, "2018-06",
-        agreements=[agreement("A1", "village", village(TAIHU, 1), "active", dt.date(2018, 6, 30)),
-                    agreement("A2", "village", village(TAIHU, 2), "active", dt.date(2018, 6, 29)),
-                    agreement("A3", "village", village(TAIHU, 3), "completed",
-                              dt.date(2019, 1, 1)),
-                    agreement("A4", "household", "H1", "active", dt.date(2019, 1, 1))],
-    )  # fmt: skip
+        ANQING,
+        "2018-06",
+        agreements=[
+            agreement("A1", "village", village(TAIHU, 1), "active", dt.date(2018, 6, 30)),
+            agreement("A2", "village", village(TAIHU, 2), "active", dt.date(2018, 6, 29)),
+            agreement("A3", "village", village(TAIHU, 3), "completed", dt.date(2019, 1, 1)),
+            agreement("A4", "household", "H1", "active", dt.date(2019, 1, 1)),
+        ],
+    )
     wh.submit(CHIZHOU, "2018-06")
     wh.compute("2018-06")
 

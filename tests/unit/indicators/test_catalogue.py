@@ -68,8 +68,14 @@ def test_key_and_weight_are_stated_in_the_catalogue() -> None:
     assert len(key) == 17
     assert {i.weight for i in cat if i.code in key} == {1}
     # Province-only targets, monitored ones and the city-level rate: not key, weight 0.
-    others = {"associations", "experts_engaged", "agreements_active", "youth_participation",
-              "pairing_funds", "reporting_rate"}  # fmt: skip
+    others = {
+        "associations",
+        "experts_engaged",
+        "agreements_active",
+        "youth_participation",
+        "pairing_funds",
+        "reporting_rate",
+    }
     assert not key & others
     assert {cat[c].weight for c in others} == {0}
 
@@ -96,8 +102,11 @@ def test_a_key_indicator_needs_a_county_target_and_a_weight(tmp_path: Path) -> N
 
 
 def test_a_weight_outside_the_score_is_refused(tmp_path: Path) -> None:
-    err = _bad(tmp_path, "target: {province: 350}\n    key: false\n    weight: 0\n",
-               "target: {province: 350}\n    key: false\n    weight: 2\n")  # fmt: skip
+    err = _bad(
+        tmp_path,
+        "target: {province: 350}\n    key: false\n    weight: 0\n",
+        "target: {province: 350}\n    key: false\n    weight: 2\n",
+    )
     assert err.key == "indicators.associations"
     assert "weight 0" in err.problem
 
@@ -150,8 +159,11 @@ def test_a_yes_no_column_compares_with_a_boolean(tmp_path: Path) -> None:
 
 
 def test_an_unknown_sheet_is_named(tmp_path: Path) -> None:
-    err = _bad(tmp_path, "{sheet: counties, column: youth_participants}",
-               "{sheet: county, column: youth_participants}")  # fmt: skip
+    err = _bad(
+        tmp_path,
+        "{sheet: counties, column: youth_participants}",
+        "{sheet: county, column: youth_participants}",
+    )
     assert err.key == "indicators.youth_participation.value.terms.0.sheet"
 
 

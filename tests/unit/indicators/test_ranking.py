@@ -18,9 +18,17 @@ def _row(
     status: str | None,
     target: float | None = 1.0,
 ) -> dict:
-    return {"level": "county", "org_code": county, "indicator": indicator, "value": value,
-            "expected": expected, "target": target, "status": status,
-            "required_monthly_rate": 0.02, "forecast_period": None}  # fmt: skip
+    return {
+        "level": "county",
+        "org_code": county,
+        "indicator": indicator,
+        "value": value,
+        "expected": expected,
+        "target": target,
+        "status": status,
+        "required_monthly_rate": 0.02,
+        "forecast_period": None,
+    }
 
 
 VALUES = [
@@ -60,8 +68,8 @@ def test_the_weights_of_the_catalogue_scale_the_score(tmp_path: Path) -> None:
 
 
 def test_an_indicator_taken_off_the_key_list_neither_scores_nor_flags(tmp_path: Path) -> None:
-    cat = catalogue_with(tmp_path, {SKILLS + "    weight: 1": "numerator: {techniques: {gte: 1}}"
-                                    "\n    target: {all: 1.0}\n    key: false\n    weight: 0"})  # fmt: skip
+    off_the_list = SKILLS.replace("key: true", "key: false") + "    weight: 0"
+    cat = catalogue_with(tmp_path, {SKILLS + "    weight: 1": off_the_list})
     a = next(r for r in _rank(cat) if r["county_code"] == "000001")
     assert (a["score"], a["lagging_indicators"]) == (0.6, "village_coverage")
 
@@ -69,8 +77,10 @@ def test_an_indicator_taken_off_the_key_list_neither_scores_nor_flags(tmp_path: 
 def test_score_rank_and_reasons() -> None:
     ranked = _rank(catalogue())
     assert [(r["county_code"], r["score"], r["rank"]) for r in ranked] == [
-        ("000002", 2.0, 1), ("000001", 0.8, 2), ("000003", 0.0, 3),
-    ]  # fmt: skip
+        ("000002", 2.0, 1),
+        ("000001", 0.8, 2),
+        ("000003", 0.0, 3),
+    ]
     a = ranked[1]
     assert a["lagging"]
     assert a["lagging_indicators"] == "village_coverage,household_skills"

@@ -11,10 +11,8 @@ from techaid.indicators.sqlgen import Binds, compile_where, statements
 def test_conditions_compile_with_bound_literals() -> None:
     cols = config.schema().sheet("agreements").columns
     binds = Binds()
-    sql = compile_where(
-        {"status": "active", "start_on": {"lte": "$as_of"}, "end_on": {"gte": "2018-06-30"}},
-        cols, "r", binds,
-    )  # fmt: skip
+    where = {"status": "active", "start_on": {"lte": "$as_of"}, "end_on": {"gte": "2018-06-30"}}
+    sql = compile_where(where, cols, "r", binds)
     assert sql == ("r.status = :w0 and r.start_on < s.as_of_next and r.end_on >= :w1")
     assert binds.values == {"w0": "active", "w1": "2018-06-30"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from techaid.indicators import compute_period, computed_periods, plan, sqlgen
 from techaid.indicators.sqlgen import TemplateRun
-from tests.unit.indicators.scenarios import ANQING, TAIHU, Warehouse, village
+from tests.unit.indicators.scenarios import ANQING, TAIHU, Warehouse, covered, village
 
 # The templates one month runs besides the catalogue's shape templates (plan.runs); the
 # reporting start is read from the warehouse because the test settings leave it unset.
@@ -35,12 +35,7 @@ def wh(backend_url: str) -> Iterator[Warehouse]:
     w = Warehouse(backend_url)
     t1, t2 = village(TAIHU, 1), village(TAIHU, 2)
     w.register("2018-01-01", villages=[t1, t2])
-    w.submit(
-        ANQING,
-        "2018-06",
-        villages=[{"village_code": t1, "service_covered": True, "one_product": True,
-                   "associations": 1, "business_entities": 0}],
-    )  # fmt: skip
+    w.submit(ANQING, "2018-06", villages=covered([t1], [t1], one_product=True, associations=1))
     yield w
     w.dispose()
 

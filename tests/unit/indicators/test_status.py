@@ -45,8 +45,10 @@ def test_expected_follows_the_trajectory() -> None:
 def test_a_baseline_shifts_the_trajectory(tmp_path) -> None:
     from tests.unit.indicators.scenarios import catalogue_with
 
-    cat = catalogue_with(tmp_path, {"target: {province: 350}": "target: {province: 350}\n"
-                                    "    baseline: {province: 110}"})  # fmt: skip
+    cat = catalogue_with(
+        tmp_path,
+        {"target: {province: 350}": "target: {province: 350}\n    baseline: {province: 110}"},
+    )
     # 110 + (350 - 110) x 24/48 = 230
     assert expected(cat["associations"], "province", 350, "2018-12", W) == 230
 
@@ -72,8 +74,16 @@ def test_the_trend_uses_the_last_observed_months_only() -> None:
 
 
 def _status(value, target=1.0, exp=0.5, forecast=None, trend=False, has_data=True):
-    return classify(has_data=has_data, value=value, target=target, expected_value=exp,
-                    forecast=forecast, trend_known=trend, end_index=47, settings=S)  # fmt: skip
+    return classify(
+        has_data=has_data,
+        value=value,
+        target=target,
+        expected_value=exp,
+        forecast=forecast,
+        trend_known=trend,
+        end_index=47,
+        settings=S,
+    )
 
 
 def test_status_order_and_thresholds() -> None:
