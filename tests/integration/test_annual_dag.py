@@ -47,12 +47,13 @@ def _state(url: str, out: Path) -> tuple:
 def test_scheduled_run_shortlists_last_year_once(airflow_db, techaid_env) -> None:
     wh = Warehouse(techaid_env["url"])
     wh.submit(
-        ANQING, "2018-12",
+        ANQING,
+        "2018-12",
         experts=[expert("E1", name="张三"), expert("E2", filed=None)],
         organizations=[org("O1", name="茶叶农技协")],
         agreements=[agreement("A1", "E1"), agreement("A2", "O1", kind="organization")],
         evaluations=[evaluation("E1", 95), evaluation("O1", 85, kind="organization")],
-    )  # fmt: skip
+    )
     wh.dispose()
     dag = _dag()
     assert dag.test(run_after=SCHEDULED).state == "success"

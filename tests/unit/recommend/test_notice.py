@@ -33,15 +33,27 @@ TRAP = '=HYPERLINK("http://x","y")'
 def wh(sqlite_url: str) -> Iterator[Warehouse]:
     w = Warehouse(sqlite_url)
     w.submit(
-        ANQING, "2018-12",
-        experts=[expert("E1", name="张三", phone=PHONE), expert("E2", name=TRAP, phone=PHONE),
-                 expert("E3", name="李四", phone=PHONE)],
+        ANQING,
+        "2018-12",
+        experts=[
+            expert("E1", name="张三", phone=PHONE),
+            expert("E2", name=TRAP, phone=PHONE),
+            expert("E3", name="李四", phone=PHONE),
+        ],
         organizations=[org("O1", name="太湖县茶叶农技协")],
-        agreements=[agreement("A1", "E1"), agreement("A2", "E2"), agreement("A3", "E3"),
-                    agreement("A4", "O1", kind="organization")],
-        evaluations=[evaluation("E1", 95), evaluation("E2", 90), evaluation("E3", 60),
-                     evaluation("O1", 88, kind="organization")],
-    )  # fmt: skip
+        agreements=[
+            agreement("A1", "E1"),
+            agreement("A2", "E2"),
+            agreement("A3", "E3"),
+            agreement("A4", "O1", kind="organization"),
+        ],
+        evaluations=[
+            evaluation("E1", 95),
+            evaluation("E2", 90),
+            evaluation("E3", 60),
+            evaluation("O1", 88, kind="organization"),
+        ],
+    )
     shortlist.publish(
         w.engine, shortlist.build(w.engine, 2018, RUN, rules()), "recommendation", 2018
     )
@@ -76,14 +88,18 @@ def test_workbook_ranked_and_excluded_text_never_formula(wh: Warehouse, tmp_path
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["拟推荐名单", "未入选及原因", "说明"]
     ranked = list(wb["拟推荐名单"].iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[2], r[3]) for r in ranked] == [(1, "E1", "张三"), (2, "E2", TRAP), (1, "O1",
-            "太湖县茶叶农技协")]  # fmt: skip
+    assert [(r[0], r[2], r[3]) for r in ranked] == [
+        (1, "E1", "张三"),
+        (2, "E2", TRAP),
+        (1, "O1", "太湖县茶叶农技协"),
+    ]
     trap = wb["拟推荐名单"]["D3"]
     assert trap.data_type == "s"
     assert trap.value == TRAP
     excluded = list(wb["未入选及原因"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[5], r[6]) for r in excluded] == [("E3", "评估得分低于推荐分数线",
-                                                       "below_threshold")]  # fmt: skip
+    assert [(r[1], r[5], r[6]) for r in excluded] == [
+        ("E3", "评估得分低于推荐分数线", "below_threshold")
+    ]
     with zipfile.ZipFile(path) as z:
         xml = b"".join(z.read(n) for n in z.namelist())
         assert {i.date_time for i in z.infolist()} == {(2019, 1, 25, 0, 0, 0)}

@@ -34,10 +34,13 @@ JUNE = "2018-06"
 def wh(backend_url: str) -> Iterator[Warehouse]:
     w = Warehouse(backend_url)
     w.submit(
-        ANQING, JUNE,
-        townships=[{"township_code": f"{TAIHU}101", "industry": "茶叶、生猪"},
-                   {"township_code": f"{TAIHU}102", "industry": None},
-                   {"township_code": f"{QIANSHAN}101", "industry": "水产"}],
+        ANQING,
+        JUNE,
+        townships=[
+            {"township_code": f"{TAIHU}101", "industry": "茶叶、生猪"},
+            {"township_code": f"{TAIHU}102", "industry": None},
+            {"township_code": f"{QIANSHAN}101", "industry": "水产"},
+        ],
         experts=[
             expert("E01"),  # crops: matches 茶叶, but two agreements in force
             expert("E02"),  # crops, free
@@ -46,18 +49,25 @@ def wh(backend_url: str) -> Iterator[Warehouse]:
             expert("E05"),  # flagged for fabricated material: never suggested
             expert("E06", filed=None),  # not filed: never suggested
         ],
-        organizations=[org("O01"), org("O02", location=QIANSHAN),
-                       org("O03", kind="enterprise")],  # not a helping type
-        agreements=[agreement("A1", "E01"), agreement("A2", "E01"),
-                    agreement("A3", "E02", status="completed")],
+        organizations=[
+            org("O01"),
+            org("O02", location=QIANSHAN),
+            org("O03", kind="enterprise"),  # not a helping type
+        ],
+        agreements=[
+            agreement("A1", "E01"),
+            agreement("A2", "E01"),
+            agreement("A3", "E02", status="completed"),
+        ],
         evaluations=[evaluation("E05", 95, year=2017, fabrication=True)],
-    )  # fmt: skip
+    )
     # Chizhou's latest accepted file is May's: its snapshot stands for June
     w.submit(
-        CHIZHOU, "2018-05",
+        CHIZHOU,
+        "2018-05",
         townships=[{"township_code": f"{SHITAI}101", "industry": "乡村旅游"}],
         experts=[expert("C01", county=SHITAI)],
-    )  # fmt: skip
+    )
     w.lagging(JUNE, TAIHU, ANQING, 1)
     w.lagging(JUNE, SHITAI, CHIZHOU, 2)
     w.lagging(JUNE, QIANSHAN, ANQING, 3, lagging=False)
@@ -90,8 +100,11 @@ def test_order_matches_city_load_id_and_never_a_fabricator(wh: Warehouse) -> Non
     assert taihu["O01"].reason.startswith("农技协，位于该县")
     assert taihu["C01"].reason.endswith("外市（池州市）专家；执行中帮扶协议0项")
     shitai = [s for s in found if s.county_code == SHITAI]
-    assert all("该县特色产业（乡村旅游）未匹配任何专业关键词" in s.reason for s in shitai
-               if s.subject_kind == "expert")  # fmt: skip
+    assert all(
+        "该县特色产业（乡村旅游）未匹配任何专业关键词" in s.reason
+        for s in shitai
+        if s.subject_kind == "expert"
+    )
     assert [s.rank for s in shitai] == [1, 2, 3, 4, 5]
 
 
@@ -99,8 +112,11 @@ def test_another_citys_helper_shows_name_specialty_and_city_only(wh: Warehouse) 
     found = pairing.suggest(wh.engine, JUNE, rules())
     other = next(s for s in found if s.county_code == TAIHU and s.subject_id == "C01")
     assert other.shown() == {
-        "name": "专家C01", "specialty": "种植", "city": "池州市", "reason": other.reason,
-    }  # fmt: skip
+        "name": "专家C01",
+        "specialty": "种植",
+        "city": "池州市",
+        "reason": other.reason,
+    }
     assert SHITAI not in other.reason
     assert SHITAI not in other.affiliation
     own = next(s for s in found if s.county_code == TAIHU and s.subject_id == "E02")
@@ -108,8 +124,9 @@ def test_another_citys_helper_shows_name_specialty_and_city_only(wh: Warehouse) 
 
 
 def test_published_under_the_county_helped_and_replaced_on_rerun(wh: Warehouse) -> None:
-    shortlist.publish(wh.engine, shortlist.build(wh.engine, 2018, RUN, rules()),
-                      "recommendation", 2018)  # fmt: skip
+    shortlist.publish(
+        wh.engine, shortlist.build(wh.engine, 2018, RUN, rules()), "recommendation", 2018
+    )
     wh.lagging("2018-05", TAIHU, ANQING, 1)
     pairing.publish(wh.engine, "2018-05")
     may = wh.rows(kind="pairing", period="2018-05")
@@ -121,8 +138,8 @@ def test_published_under_the_county_helped_and_replaced_on_rerun(wh: Warehouse) 
     assert wh.rows(kind="pairing", period="2018-05") == may
     assert wh.rows(kind="recommendation") == recommendation
     c01 = next(r for r in first if r["subject_id"] == "C01" and r["county_code"] == TAIHU)
-    assert (c01["city_code"], c01["year"], c01["status"], c01["rank"]) == (ANQING, 2018,
-                                                                            "ranked", 5)  # fmt: skip
+    expected = {"city_code": ANQING, "year": 2018, "status": "ranked", "rank": 5}
+    assert {k: c01[k] for k in expected} == expected
     assert c01["affiliation"] == "种植，池州市"
     assert c01["notice_start"] is None
     assert len(first) == 10

@@ -50,24 +50,34 @@ def test_each_candidate_once_with_its_first_failing_reason(wh: Warehouse) -> Non
     wh.submit(ANQING, "2017-12", evaluations=[evaluation("E07", 95, year=2017, fabrication=True)])
     wh.submit(ANQING, "2018-06", experts=[expert("E08")])
     wh.submit(
-        ANQING, "2018-12",
+        ANQING,
+        "2018-12",
         experts=[
             expert("E01", filed=None),  # fails everything: the first reason is told
             expert("E02", filed=D(2019, 1, 10)),
-            expert("E03"), expert("E04"), expert("E05"), expert("E06"), expert("E07"),
+            expert("E03"),
+            expert("E04"),
+            expert("E05"),
+            expert("E06"),
+            expert("E07"),
             expert("E08"),
         ],
         organizations=[org("O01"), org("O02", kind="enterprise")],  # enterprises not eligible
         agreements=[*helped, agreement("A9", "O01", kind="organization")],
         evaluations=[
-            evaluation("E03", 95), evaluation("E04", 95, recommends=False),
-            evaluation("E06", 79.9), evaluation("E07", 95), evaluation("E08", 85),
+            evaluation("E03", 95),
+            evaluation("E04", 95, recommends=False),
+            evaluation("E06", 79.9),
+            evaluation("E07", 95),
+            evaluation("E08", 85),
             evaluation("O01", 90, kind="organization"),
         ],
-    )  # fmt: skip
+    )
     rows = shortlist.build(wh.engine, 2018, RUN, rules())
-    got = {r["subject_id"]: (r["status"], r["reasons"] if r["status"] == "excluded" else r["rank"])
-           for r in rows}  # fmt: skip
+    got = {
+        r["subject_id"]: (r["status"], r["reasons"] if r["status"] == "excluded" else r["rank"])
+        for r in rows
+    }
     assert got == {
         "E01": ("excluded", "not_filed"),
         "E02": ("excluded", "filed_after_year_end"),
@@ -83,16 +93,21 @@ def test_each_candidate_once_with_its_first_failing_reason(wh: Warehouse) -> Non
 
 
 def test_ties_then_city_cap_then_quota(wh: Warehouse) -> None:
-    anqing = {"E1": (90, D(2018, 5, 1)), "E2": (90, D(2018, 2, 1)), "E3": (90, D(2018, 2, 1)),
-              "E4": (84, D(2018, 1, 1))}  # fmt: skip
+    anqing = {
+        "E1": (90, D(2018, 5, 1)),
+        "E2": (90, D(2018, 2, 1)),
+        "E3": (90, D(2018, 2, 1)),
+        "E4": (84, D(2018, 1, 1)),
+    }
     chizhou = {"E5": (85, D(2018, 6, 1)), "E6": (83, D(2018, 1, 1))}
     for city, county, people in ((ANQING, TAIHU, anqing), (CHIZHOU, SHITAI, chizhou)):
         wh.submit(
-            city, "2018-12",
+            city,
+            "2018-12",
             experts=[expert(e, county=county, filed=f) for e, (_, f) in people.items()],
             agreements=[agreement(f"A{e}", e, target=village(county, 1)) for e in people],
             evaluations=[evaluation(e, s) for e, (s, _) in people.items()],
-        )  # fmt: skip
+        )
     rows = by_id(shortlist.build(wh.engine, 2018, RUN, rules(quotas=(3, 3), cap=2)))
     ranked = sorted((r["rank"], e) for e, r in rows.items() if r["status"] == "ranked")
     # equal scores: earlier filing first (E2, E3 before E1), then id (E2 before E3)
@@ -142,8 +157,13 @@ def test_score_is_the_weighted_evaluation_plus_the_years_measured_contribution(
     wh.submit(ANQING, "2018-06", activities=[activity("H1", ["E1", "E2"]), activity("H2", ["E1"])])
     wh.submit(ANQING, "2018-07", activities=[activity("H1", ["E1"], held=D(2018, 7, 3))])
     wh.submit(ANQING, "2019-01", activities=[activity("H9", ["E1"], held=D(2019, 1, 3))])
-    wh.submit(ANQING, "2018-12", experts=[expert("E1")], agreements=deals,
-              evaluations=[evaluation("E1", 88)])  # fmt: skip
+    wh.submit(
+        ANQING,
+        "2018-12",
+        experts=[expert("E1")],
+        agreements=deals,
+        evaluations=[evaluation("E1", 88)],
+    )
     for period, values in (("2018-12", (0.8, 1.5)), ("2017-12", (0.5, 0.5))):
         for n, att in enumerate(values):
             wh.indicator(period, TAIHU, f"ind{n}", att)
@@ -164,11 +184,12 @@ def test_score_is_the_weighted_evaluation_plus_the_years_measured_contribution(
 def test_latest_listing_and_next_years_evaluation_decide(wh: Warehouse) -> None:
     wh.submit(ANQING, "2018-03", experts=[expert("E1", filed=None), expert("E2", filed=None)])
     wh.submit(
-        ANQING, "2018-09",
+        ANQING,
+        "2018-09",
         experts=[expert("E1", filed=D(2018, 8, 1), county=QIANSHAN), expert("E2", filed=None)],
         agreements=[agreement("A1", "E1"), agreement("A2", "E2")],
         evaluations=[evaluation("E1", 70)],
-    )  # fmt: skip
+    )
     # the evaluation of 2018 corrected in January 2019's file; one for 2017 does not count
     wh.submit(
         ANQING, "2019-01", evaluations=[evaluation("E1", 91), evaluation("E2", 99, year=2017)]
@@ -183,8 +204,13 @@ def test_latest_listing_and_next_years_evaluation_decide(wh: Warehouse) -> None:
 
 
 def test_notice_period_and_republishing_the_year(wh: Warehouse) -> None:
-    wh.submit(ANQING, "2018-12", experts=[expert("E1")], agreements=[agreement("A1", "E1")],
-              evaluations=[evaluation("E1", 90)])  # fmt: skip
+    wh.submit(
+        ANQING,
+        "2018-12",
+        experts=[expert("E1")],
+        agreements=[agreement("A1", "E1")],
+        evaluations=[evaluation("E1", 90)],
+    )
     wh.submit(ANQING, "2017-12", experts=[expert("E1", filed=D(2017, 1, 1))])
     cfg = rules(days=9)
     shortlist.publish(wh.engine, shortlist.build(wh.engine, 2017, RUN, cfg), "recommendation", 2017)

@@ -28,11 +28,12 @@ PHONE = "13912345678"
 
 def publish(wh: Warehouse, out: Path, *experts: tuple[str, float]) -> list[dict]:
     wh.submit(
-        ANQING, "2018-12",
+        ANQING,
+        "2018-12",
         experts=[expert(e, name=f"姓名{e}", phone=PHONE) for e, _ in experts],
         agreements=[agreement(f"A{e}", e) for e, _ in experts],
         evaluations=[evaluation(e, s) for e, s in experts],
-    )  # fmt: skip
+    )
     shortlist.publish(
         wh.engine, shortlist.build(wh.engine, 2018, RUN, rules()), "recommendation", 2018
     )
@@ -58,8 +59,9 @@ def test_email_to_the_team_with_list_reasons_and_files(sqlite_url: str, tmp_path
         compose(mail, "techaid@example.org", dt.datetime(2019, 1, 25, 3)), policy=policy.default
     )
     assert [p.get_filename() for p in parsed.iter_attachments()] == [
-        "shortlist_2018.xlsx", "notice_2018.html",
-    ]  # fmt: skip
+        "shortlist_2018.xlsx",
+        "notice_2018.html",
+    ]
     assert outbox.record(wh.engine, [mail], dt.datetime(2019, 1, 25)) == 1
     again = shortlist_email(shortlist.read(wh.engine, 2018), 2018, tmp_path)
     assert outbox.record(wh.engine, [again], dt.datetime(2019, 1, 25)) == 0  # retried: once

@@ -40,42 +40,103 @@ def village(county: str, n: int) -> str:
 
 
 def expert(eid: str, *, county: str = TAIHU, filed: dt.date | None = FILED, **kw: Any) -> Row:
-    return {"expert_id": eid, "name": f"专家{eid}", "source": "university",
-            "specialty": "crops", "county_code": county, "phone": "13800001234",
-            "registered_on": filed} | kw  # fmt: skip
+    return {
+        "expert_id": eid,
+        "name": f"专家{eid}",
+        "source": "university",
+        "specialty": "crops",
+        "county_code": county,
+        "phone": "13800001234",
+        "registered_on": filed,
+    } | kw
 
 
-def org(oid: str, *, kind: str = "association", location: str = TAIHU,
-        filed: dt.date | None = FILED, **kw: Any) -> Row:  # fmt: skip
-    return {"org_id": oid, "name": f"组织{oid}", "org_type": kind, "location_code": location,
-            "registered_on": filed} | kw  # fmt: skip
+def org(
+    oid: str,
+    *,
+    kind: str = "association",
+    location: str = TAIHU,
+    filed: dt.date | None = FILED,
+    **kw: Any,
+) -> Row:
+    return {
+        "org_id": oid,
+        "name": f"组织{oid}",
+        "org_type": kind,
+        "location_code": location,
+        "registered_on": filed,
+    } | kw
 
 
-def agreement(aid: str, helper: str, *, kind: str = "expert", target: str | None = None,
-              target_kind: str = "village", start: dt.date = YEAR_START,
-              end: dt.date = YEAR_END, status: str = "active") -> Row:  # fmt: skip
-    return {"agreement_id": aid, "helper_kind": kind, "helper_id": helper,
-            "target_kind": target_kind, "target_id": target or village(TAIHU, 1),
-            "signed_on": start, "start_on": start, "end_on": end, "goals": "g", "tasks": "t",
-            "measures": "m", "mechanism": "k", "status": status}  # fmt: skip
+def agreement(
+    aid: str,
+    helper: str,
+    *,
+    kind: str = "expert",
+    target: str | None = None,
+    target_kind: str = "village",
+    start: dt.date = YEAR_START,
+    end: dt.date = YEAR_END,
+    status: str = "active",
+) -> Row:
+    return {
+        "agreement_id": aid,
+        "helper_kind": kind,
+        "helper_id": helper,
+        "target_kind": target_kind,
+        "target_id": target or village(TAIHU, 1),
+        "signed_on": start,
+        "start_on": start,
+        "end_on": end,
+        "goals": "g",
+        "tasks": "t",
+        "measures": "m",
+        "mechanism": "k",
+        "status": status,
+    }
 
 
-def evaluation(sid: str, score: float | None = 90.0, *, kind: str = "expert", year: int = 2018,
-               recommends: bool = True, fabrication: bool = False) -> Row:  # fmt: skip
-    return {"subject_kind": kind, "subject_id": sid, "year": year, "score": score,
-            "city_recommends": recommends, "fabrication": fabrication, "contribution": None}  # fmt: skip
+def evaluation(
+    sid: str,
+    score: float | None = 90.0,
+    *,
+    kind: str = "expert",
+    year: int = 2018,
+    recommends: bool = True,
+    fabrication: bool = False,
+) -> Row:
+    return {
+        "subject_kind": kind,
+        "subject_id": sid,
+        "year": year,
+        "score": score,
+        "city_recommends": recommends,
+        "fabrication": fabrication,
+        "contribution": None,
+    }
 
 
 def activity(aid: str, experts: Iterable[str], *, held: dt.date = JUNE) -> Row:
-    return {"activity_id": aid, "kind": "training", "held_on": held, "county_code": TAIHU,
-            "village_code": None, "expert_ids": ";".join(experts), "participants": 10,
-            "poor_households": 2}  # fmt: skip
+    return {
+        "activity_id": aid,
+        "kind": "training",
+        "held_on": held,
+        "county_code": TAIHU,
+        "village_code": None,
+        "expert_ids": ";".join(experts),
+        "participants": 10,
+        "poor_households": 2,
+    }
 
 
 def rules(
-    *, quotas: tuple[int, int] = (30, 15), cap: int | None = None, weights: Weights | None = None,
-    start: dict[int, dt.date] | None = None, days: int = 7,
-) -> RecommendationRules:  # fmt: skip
+    *,
+    quotas: tuple[int, int] = (30, 15),
+    cap: int | None = None,
+    weights: Weights | None = None,
+    start: dict[int, dt.date] | None = None,
+    days: int = 7,
+) -> RecommendationRules:
     shipped = load_rules()
     return RecommendationRules(
         org_types=shipped.org_types,
@@ -107,28 +168,44 @@ class Warehouse:
         sid = f"s{self._seq:04d}"
         with self.engine.begin() as conn:
             for table in self.clean.values():
-                conn.execute(table.delete().where(table.c.city_code == city,
-                                                  table.c.period == period))  # fmt: skip
+                conn.execute(
+                    table.delete().where(table.c.city_code == city, table.c.period == period)
+                )
             for name, items in sheets.items():
                 table = self.clean[name]
                 rows = [
                     {c.name: None for c in table.columns}
-                    | {"city_code": city, "period": period, "submission_id": sid,
-                       "row_number": i + 2}
+                    | {
+                        "city_code": city,
+                        "period": period,
+                        "submission_id": sid,
+                        "row_number": i + 2,
+                    }
                     | dict(item)
                     for i, item in enumerate(items)
-                ]  # fmt: skip
+                ]
                 if rows:
                     conn.execute(table.insert(), rows)
             conn.execute(
                 schema.submission.insert(),
-                {"submission_id": sid, "city_code": city, "period": period,
-                 "file_name": f"{city}_{period}.xlsx", "sha256": sid * 8,
-                 "received_at": dt.datetime(2019, 1, 1) + dt.timedelta(minutes=self._seq),
-                 "status": "accepted", "on_time": True, "rows_loaded": 0,
-                 "rows_quarantined": 0, "warnings": 0, "outcome": "accepted",
-                 "file_path": f"/landing/{city}_{period}.xlsx", "size_bytes": 1, "repairs": 0},
-            )  # fmt: skip
+                {
+                    "submission_id": sid,
+                    "city_code": city,
+                    "period": period,
+                    "file_name": f"{city}_{period}.xlsx",
+                    "sha256": sid * 8,
+                    "received_at": dt.datetime(2019, 1, 1) + dt.timedelta(minutes=self._seq),
+                    "status": "accepted",
+                    "on_time": True,
+                    "rows_loaded": 0,
+                    "rows_quarantined": 0,
+                    "warnings": 0,
+                    "outcome": "accepted",
+                    "file_path": f"/landing/{city}_{period}.xlsx",
+                    "size_bytes": 1,
+                    "repairs": 0,
+                },
+            )
         return sid
 
     def indicator(self, period: str, county: str, indicator: str, attainment: float | None) -> None:
@@ -137,10 +214,17 @@ class Warehouse:
         with self.engine.begin() as conn:
             conn.execute(
                 table.insert(),
-                {"period": period, "level": "county", "org_code": county,
-                 "indicator": indicator, "value": attainment, "target": 1.0,
-                 "attainment": attainment, "carried_forward": False},
-            )  # fmt: skip
+                {
+                    "period": period,
+                    "level": "county",
+                    "org_code": county,
+                    "indicator": indicator,
+                    "value": attainment,
+                    "target": 1.0,
+                    "attainment": attainment,
+                    "carried_forward": False,
+                },
+            )
 
     def lagging(self, period: str, county: str, city: str, rank: int, lagging: bool = True) -> None:
         """One county's ranking row of the month (what pairing reads)."""
@@ -148,15 +232,23 @@ class Warehouse:
         with self.engine.begin() as conn:
             conn.execute(
                 table.insert(),
-                {"period": period, "county_code": county, "city_code": city,
-                 "lagging": lagging, "score": 1.0 / rank, "rank": rank,
-                 "lagging_indicators": "", "reasons": "[]"},
-            )  # fmt: skip
+                {
+                    "period": period,
+                    "county_code": county,
+                    "city_code": city,
+                    "lagging": lagging,
+                    "score": 1.0 / rank,
+                    "rank": rank,
+                    "lagging_indicators": "",
+                    "reasons": "[]",
+                },
+            )
 
     def rows(self, **where: Any) -> list[dict[str, Any]]:
         t = schema.shortlist
-        query = sa.select(t).order_by(t.c.kind, t.c.year, t.c.period, t.c.subject_kind,
-                                      t.c.subject_id, t.c.county_code)  # fmt: skip
+        query = sa.select(t).order_by(
+            t.c.kind, t.c.year, t.c.period, t.c.subject_kind, t.c.subject_id, t.c.county_code
+        )
         for k, v in where.items():
             query = query.where(t.c[k] == v)
         with self.engine.connect() as conn:
