@@ -91,9 +91,8 @@ def test_a_village_left_out_is_a_warning_of_the_citys_version(techaid_env, tmp_p
         ("dq.range", row)
     ]
     [warning] = [i for i in found if i["rule"] == RULE]
-    assert (warning["severity"], warning["sheet"], warning["value"]) == (
-        "warning", "villages", village,
-    )  # fmt: skip
+    assert warning["severity"] == "warning"
+    assert (warning["sheet"], warning["value"]) == ("villages", village)
     assert warning["seq"] == max(i["seq"] for i in found)  # after the file's own findings
     assert village in warning["message"]
     assert "按该村未达到计算" in warning["message"]

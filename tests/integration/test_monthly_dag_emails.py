@@ -47,8 +47,10 @@ def test_the_month_is_told_once_through_airflow(airflow_db, techaid_env, monkeyp
     assert {status for _, _, status in rows} == {"written"}
     files = {p.name: p.read_bytes() for p in (out / "outbox").glob("*.eml")}
     assert len(files) == len(rows)
-    keys = {str(email.message_from_bytes(b, policy=email.policy.default)["X-Techaid-Key"])
-            for b in files.values()}  # fmt: skip
+    keys = {
+        str(email.message_from_bytes(b, policy=email.policy.default)["X-Techaid-Key"])
+        for b in files.values()
+    }
     assert keys == {k for k, _, _ in rows}
     rollup = out / PERIOD / f"rollup_{PERIOD}.xlsx"
     assert rollup.exists()

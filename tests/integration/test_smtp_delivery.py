@@ -91,9 +91,9 @@ def test_sent_once_over_one_connection_and_never_again(
     report = deliver(server.port)
     assert sorted(report.sent) == sorted(e.dedupe_key for e in emails)
     assert len(handler.received) == 2
-    assert handler.envelopes[0] == (
-        SENDER, ["bozhou-kx@example.org", "techaid-province@example.org"],
-    )  # fmt: skip
+    sender, recipients = handler.envelopes[0]
+    assert sender == SENDER
+    assert recipients == ["bozhou-kx@example.org", "techaid-province@example.org"]
     row = outbox.get(engine, emails[0].dedupe_key)
     assert row is not None
     assert row.status == "sent"

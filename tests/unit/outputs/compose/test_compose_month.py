@@ -31,12 +31,23 @@ RUN = dt.datetime(2018, 7, 5, 18, 0, tzinfo=dt.UTC)
 
 def _suggestion(rank: int, name: str, home: str, same_city: bool) -> Suggestion:
     return Suggestion(
-        period=PERIOD, county_code=QIANSHAN, city_code=ANQING, rank=rank,
-        subject_kind="expert", subject_id=f"E{rank:02d}", display_name=name, category="crops",
-        category_zh="种植", home_city_code=home, home_city_name="池州市" if home == CHIZHOU
-        else "安庆市", same_city=same_city, matches=True, active_agreements=0,
-        reason="专业「种植」对应该县特色产业（茶叶）", filed_on=None,
-    )  # fmt: skip
+        period=PERIOD,
+        county_code=QIANSHAN,
+        city_code=ANQING,
+        rank=rank,
+        subject_kind="expert",
+        subject_id=f"E{rank:02d}",
+        display_name=name,
+        category="crops",
+        category_zh="种植",
+        home_city_code=home,
+        home_city_name="池州市" if home == CHIZHOU else "安庆市",
+        same_city=same_city,
+        matches=True,
+        active_agreements=0,
+        reason="专业「种植」对应该县特色产业（茶叶）",
+        filed_on=None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +114,12 @@ def test_provincial_report_inlines_the_charts_and_attaches_the_rollup(
     assert "落后县 2 个" in msg["Subject"]
     html = msg.get_body(("html",))
     cids = re.findall(r'src="cid:([^"]+)"', html.get_content())
-    assert cids == ["chart-province_progress", "chart-county_ranking", "chart-city_reporting",
-                    "chart-county_history"]  # fmt: skip
+    assert cids == [
+        "chart-province_progress",
+        "chart-county_ranking",
+        "chart-city_reporting",
+        "chart-county_history",
+    ]
     related = {p["Content-ID"]: p for p in msg.walk() if p["Content-ID"]}
     for cid in cids:
         assert related[f"<{cid}>"].get_content_type() == "image/png"
@@ -123,8 +138,12 @@ def test_a_rerun_records_and_renders_nothing(
     fresh_warehouse: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = compose_month(fresh_warehouse, PERIOD, {PERIOD}, tmp_path, RUN)
-    assert first.by_kind() == {"feedback": 2, "lagging_alert": 2, "provincial_report": 1,
-                               "receipt": 2}  # fmt: skip
+    assert first.by_kind() == {
+        "feedback": 2,
+        "lagging_alert": 2,
+        "provincial_report": 1,
+        "receipt": 2,
+    }
 
     def boom(*_a: object) -> None:
         raise AssertionError("rendered again")

@@ -93,11 +93,19 @@ def test_body_lists_at_most_fifty_issues_all_are_attached(
     from techaid.warehouse.schema import dq_issue
 
     rows = [
-        {"submission_id": "c1", "seq": 100 + i, "sheet": "households", "row_number": i + 2,
-         "column_name": "techniques", "value": str(i), "rule": "parse.int", "severity": "error",
-         "message": f"第{i + 2}行 问题"}
+        {
+            "submission_id": "c1",
+            "seq": 100 + i,
+            "sheet": "households",
+            "row_number": i + 2,
+            "column_name": "techniques",
+            "value": str(i),
+            "rule": "parse.int",
+            "severity": "error",
+            "message": f"第{i + 2}行 问题",
+        }
         for i in range(80)
-    ]  # fmt: skip
+    ]
     with fresh_warehouse.begin() as conn:
         conn.execute(dq_issue.insert(), rows)
     (v,) = read_versions(fresh_warehouse, ["c1"])

@@ -35,9 +35,15 @@ def test_malformed_key_facts_are_refused(kind: str, period: str, city: str | Non
 def test_each_failed_task_instance_has_its_own_key() -> None:
     def failed(map_index: int, try_number: int) -> FailedTask:
         return FailedTask(
-            "monthly_reporting", "load", "scheduled__2018-07-06T00:00:00+00:00",
-            map_index, try_number, "2018-06", None, "boom",
-        )  # fmt: skip
+            dag_id="monthly_reporting",
+            task_id="load",
+            run_id="scheduled__2018-07-06T00:00:00+00:00",
+            map_index=map_index,
+            try_number=try_number,
+            period="2018-06",
+            log_url=None,
+            error="boom",
+        )
 
     assert failed(0, 1).dedupe_key == failed(0, 3).dedupe_key  # retries: the same instance
     assert failed(0, 1).dedupe_key != failed(1, 1).dedupe_key  # mapped cities apart

@@ -122,9 +122,18 @@ def test_the_table_appears_through_the_warehouse_migration(sqlite_url: str) -> N
     assert "add table email_outbox" in report.applied
     columns = {c["name"] for c in sa.inspect(eng).get_columns("email_outbox")}
     assert {
-        "dedupe_key", "kind", "period", "city_code", "recipients", "subject", "status",
-        "attempts", "last_error", "created_at", "sent_at",
-    } <= columns  # fmt: skip
+        "dedupe_key",
+        "kind",
+        "period",
+        "city_code",
+        "recipients",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    } <= columns
 
 
 @pytest.mark.postgres

@@ -9,12 +9,14 @@ from techaid.outputs.mail.smtp import SmtpSettings
 
 def test_extra_flags_sender_and_timeout_are_read() -> None:
     s = SmtpSettings.from_connection(
-        "mail.example.org", None, "apikey", "s3cret",
-        {"starttls": True, "sender": "techaid@example.org", "timeout": 12},
-    )  # fmt: skip
-    assert (s.host, s.port, s.login, s.sender, s.starttls, s.ssl) == (
-        "mail.example.org", 587, "apikey", "techaid@example.org", True, False,
-    )  # fmt: skip
+        host="mail.example.org",
+        port=None,
+        login="apikey",
+        password="s3cret",
+        extra={"starttls": True, "sender": "techaid@example.org", "timeout": 12},
+    )
+    assert (s.host, s.port, s.login) == ("mail.example.org", 587, "apikey")
+    assert (s.sender, s.starttls, s.ssl) == ("techaid@example.org", True, False)
     assert s.timeout == 12.0
     assert "s3cret" not in repr(s)
 

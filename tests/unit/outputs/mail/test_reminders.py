@@ -258,9 +258,12 @@ def test_failed_emails_are_reported_once_each(url: str, tmp_path: Path) -> None:
             conn.execute(
                 sa.update(email_outbox)
                 .where(email_outbox.c.dedupe_key == key)
-                .values(status="failed", failed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                        last_error="550 5.1.1 mailbox unavailable")
-            )  # fmt: skip
+                .values(
+                    status="failed",
+                    failed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    last_error="550 5.1.1 mailbox unavailable",
+                )
+            )
 
     _run(url, dt.date(2018, 6, 2), out)
     fail(f"reminder/2018-05/{CHUZHOU}/d-3")

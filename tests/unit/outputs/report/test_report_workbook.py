@@ -114,8 +114,10 @@ def test_reporting_names_the_counting_version_and_cities_that_sent_nothing(
 
 
 def test_quality_counts_findings_of_versions_that_still_count(wb: openpyxl.Workbook) -> None:
-    got = {(r["市"].value, r["严重程度"].value, r["规则"].value): r["问题数"].value
-           for r in records(wb["quality"])}  # fmt: skip
+    got = {
+        (r["市"].value, r["严重程度"].value, r["规则"].value): r["问题数"].value
+        for r in records(wb["quality"])
+    }
     assert got == {
         ("安庆市", "错误", "parse.required"): 2,
         ("安庆市", "警告", "submission.late"): 1,
