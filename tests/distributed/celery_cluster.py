@@ -84,9 +84,14 @@ class Cluster:
         log = self.root / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                args, cwd=self.cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
+                args,
+                cwd=self.cwd,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return Component(name, popen, log)
 
     def check_alive(self) -> None:
@@ -110,8 +115,9 @@ class Cluster:
             if value is not None:
                 return value
             time.sleep(1.0)
-        raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what} {last_error}\n"
-                           f"{self.report()}")  # fmt: skip
+        raise ClusterError(
+            f"timed out after {timeout:.0f} s waiting for {what} {last_error}\n{self.report()}"
+        )
 
     def report(self, lines: int = 40) -> str:
         parts = []

@@ -78,8 +78,8 @@ def _landing_command(landing: Path) -> list[str]:
     module = next(
         m for m in ("techaid_dev.synthetic", "techaid.synthetic") if importlib.util.find_spec(m)
     )
-    return [sys.executable, "-m", module, "--landing", str(landing), "--start", PERIOD,
-            "--end", PERIOD, "--scale", "0.01"]  # fmt: skip
+    options = ["--landing", str(landing), "--start", PERIOD, "--end", PERIOD, "--scale", "0.01"]
+    return [sys.executable, "-m", module, *options]
 
 
 def _environment(server: str, port: int, password_file: Path) -> dict[str, str]:
@@ -147,13 +147,13 @@ def deployment(pg_server: str) -> Iterator[tuple[Cluster, Api, str]]:
     try:
         landing = cluster.job("synthetic", _landing_command(VAR / "landing"))  # meanwhile
         cluster.run("db-migrate", [airflow, "db", "migrate"], timeout=MIGRATE_S)
-        cluster.start("api-server", [airflow, "api-server", "-H", "127.0.0.1", "-p", str(port),
-                                     "-w", "1"])  # fmt: skip
+        api_server = [airflow, "api-server", "-H", "127.0.0.1", "-p", str(port), "-w", "1"]
+        cluster.start("api-server", api_server)
         cluster.start("scheduler", [airflow, "scheduler"])
         cluster.start("dag-processor", [airflow, "dag-processor"])
         for name in WORKERS:
-            worker = [airflow, "celery", "worker", "--concurrency", "1",
-                      "--celery-hostname", f"{name}@%h", "--skip-serve-logs"]  # fmt: skip
+            options = ["--concurrency", "1", "--celery-hostname", f"{name}@%h", "--skip-serve-logs"]
+            worker = [airflow, "celery", "worker", *options]
             cluster.start(
                 name,
                 worker,
@@ -202,8 +202,11 @@ def _worker_ready(cluster: Cluster, name: str) -> bool | None:
 
 
 def _run_to_completion(cluster: Cluster, api: Api, run_id: str) -> dict[str, Any]:
-    api.call("POST", f"/dags/{DAG_ID}/dagRuns",
-             json={"dag_run_id": run_id, "logical_date": None, "conf": {"period": PERIOD}})  # fmt: skip
+    api.call(
+        "POST",
+        f"/dags/{DAG_ID}/dagRuns",
+        json={"dag_run_id": run_id, "logical_date": None, "conf": {"period": PERIOD}},
+    )
 
     def finished() -> dict | None:
         run = api.call("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}")

@@ -218,8 +218,12 @@ def test_the_data_docs_open_from_the_dashboard_sandboxed(signed_in: Any, server:
     docs.locator(f"a.ge-validation-title:text-is('{title}')").wait_for(timeout=WAIT_MS)
     # Styled and scripted from the served assets, in an origin that cannot read the login.
     assert docs.evaluate(_DOCS_STATE) == {
-        "styled": "flex", "table": True, "vega": True, "origin": "null", "cookie": "SecurityError",
-    }  # fmt: skip
+        "styled": "flex",
+        "table": True,
+        "vega": True,
+        "origin": "null",
+        "cookie": "SecurityError",
+    }
     docs.click(f"a.ge-validation-title:text-is('{title}')")
     docs.wait_for_load_state("load")
     assert docs.title() == title

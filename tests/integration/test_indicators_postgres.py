@@ -72,8 +72,9 @@ def test_a_month_just_loaded_is_analyzed_before_it_is_read(wh: Warehouse) -> Non
     v = village(QIANSHAN, 1)
     wh.register("2018-08-01", [v], [(f"h{i}", v, True) for i in range(20)])
     for period in ("2018-08", "2018-09"):
-        rows = [{"household_id": f"h{i}", "techniques": i % 2, "income_projects": 0}
-                for i in range(20)]  # fmt: skip
+        rows = [
+            {"household_id": f"h{i}", "techniques": i % 2, "income_projects": 0} for i in range(20)
+        ]
         wh.submit("340800", period, households=rows)
         assert period not in (_period_statistics(wh, "clean_households", "period") or "")
         wh.compute(period)

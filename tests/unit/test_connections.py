@@ -71,10 +71,14 @@ def test_uri_with_an_encoded_extra_keeps_only_what_libpq_understands(
 def test_json_connection_with_extra(monkeypatch: pytest.MonkeyPatch, extra_as_string: bool) -> None:
     extra: Any = {"sslmode": "require", "application_name": "techaid", "iam": False}
     conn = {
-        "conn_type": "postgres", "host": "db", "login": "techaid", "password": "s3cr@t/x",
-        "schema": "warehouse", "port": "5433",
+        "conn_type": "postgres",
+        "host": "db",
+        "login": "techaid",
+        "password": "s3cr@t/x",
+        "schema": "warehouse",
+        "port": "5433",
         "extra": json.dumps(extra) if extra_as_string else extra,
-    }  # fmt: skip
+    }
     monkeypatch.setenv(CONN_ENV, json.dumps(conn))
     url = sa.make_url(hooks.warehouse_url())
     assert (url.username, url.password, url.host, url.port) == ("techaid", "s3cr@t/x", "db", 5433)

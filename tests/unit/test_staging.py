@@ -45,10 +45,13 @@ def _parsed() -> ParsedFile:
         {"row_number": [3, 4], "county_code": ["340321", None], "experts": [2, None]}
     ).astype({"experts": "Int64"})
     return ParsedFile(
-        "340300", "2018-05", {"file_name": "蚌埠市.xlsx"}, {"experts": ParsedSheet("experts", frame)},
-        [Finding("parse.required", "error", "必填项为空", "experts", 4, "county_code")],
-        Counter({("experts", "county_code", "title_row"): 1}),
-    )  # fmt: skip
+        city_code="340300",
+        period="2018-05",
+        meta={"file_name": "蚌埠市.xlsx"},
+        sheets={"experts": ParsedSheet("experts", frame)},
+        findings=[Finding("parse.required", "error", "必填项为空", "experts", 4, "county_code")],
+        repairs=Counter({("experts", "county_code", "title_row"): 1}),
+    )
 
 
 def test_a_staged_version_reads_back_identically_from_the_root(data_root: str) -> None:

@@ -78,8 +78,10 @@ def test_an_earlier_month_is_shown_when_asked_for(client: Any, viewer: dict[str,
     assert "2018年5月" in html
     ranking = tables(html)["ranking-table"][1:]
     assert [(r[2], r[1]) for r in ranking] == [
-        ("潜山县", "首次排名"), ("石台县", "首次排名"), ("太湖县", "首次排名"),
-    ]  # fmt: skip
+        ("潜山县", "首次排名"),
+        ("石台县", "首次排名"),
+        ("太湖县", "首次排名"),
+    ]
 
 
 def test_province_progress_against_expected_and_target(client: Any, viewer: dict[str, str]) -> None:
@@ -153,11 +155,14 @@ def test_json_holds_the_same_month(client: Any, viewer: dict[str, str]) -> None:
     month = client.get("/api/rollup", headers=viewer).json()
     assert month["period"] == "2018-06"
     assert [(k["rank"], k["county_name"], k["movement"]) for k in month["ranking"]] == [
-        (1, "石台县", "退步1位"), (2, "潜山县", "进步1位"), (3, "太湖县", "持平"),
-    ]  # fmt: skip
+        (1, "石台县", "退步1位"),
+        (2, "潜山县", "进步1位"),
+        (3, "太湖县", "持平"),
+    ]
     assert [r["code"] for r in month["ranking"][0]["reasons"]] == [
-        "submission_rejected", "village_coverage",
-    ]  # fmt: skip
+        "submission_rejected",
+        "village_coverage",
+    ]
     coverage = next(p for p in month["province"] if p["indicator"] == "village_coverage")
     assert (coverage["value"], coverage["expected"], coverage["target"]) == (0.36, 0.375, 1.0)
     chizhou = next(c for c in month["cities"] if c["city_code"] == "341700")
@@ -168,8 +173,9 @@ def test_json_holds_the_same_month(client: Any, viewer: dict[str, str]) -> None:
     assert history["period"] == "2018-06"
     coverage_points = [p for p in history["points"] if p["indicator"] == "village_coverage"]
     assert [(p["period"], p["value"]) for p in coverage_points] == [
-        ("2018-05", 0.5), ("2018-06", 0.7),
-    ]  # fmt: skip
+        ("2018-05", 0.5),
+        ("2018-06", 0.7),
+    ]
 
 
 def test_links_to_the_workbook_outbox_and_data_docs(client: Any, viewer: dict[str, str]) -> None:
