@@ -47,8 +47,13 @@ RESULTS_FOLDER = ("gx", "validations")
 SITE = "techaid_site"
 RESULT_FORMAT = {"result_format": "SUMMARY", "unexpected_index_column_names": [ROW]}
 # Value lists in a result; each entry is a value, a {column: value} row, or {"value", "count"}.
-_LISTED = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts",
-           "partial_unexpected_index_list", "unexpected_index_list")  # fmt: skip
+_LISTED = (
+    "partial_unexpected_list",
+    "unexpected_list",
+    "partial_unexpected_counts",
+    "partial_unexpected_index_list",
+    "unexpected_index_list",
+)
 _DROPPED = ("unexpected_index_query",)  # pandas code naming the failing rows: not needed
 _COMPLETE_ONLY = ("unexpected_list", "unexpected_index_list")  # absent from SUMMARY results
 # Shaped like personal data wherever it appears: a mobile number, a 16-19 digit household id.

@@ -93,11 +93,13 @@ CDN: dict[str, Asset] = {
     ),
     # The pages ask for the newest 5.x / 6.x; the lock pins the newest there was when pinned.
     "https://cdn.jsdelivr.net/npm/vega@5": Asset("vega", "5.33.1", "build/vega.min.js"),
-    "https://cdn.jsdelivr.net/npm/vega-lite@5": Asset("vega-lite", "5.23.0", "build/vega-lite.min.js"),
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": Asset(
+        "vega-lite", "5.23.0", "build/vega-lite.min.js"
+    ),
     "https://cdn.jsdelivr.net/npm/vega-embed@6": Asset(
         "vega-embed", "6.29.0", "build/vega-embed.min.js"
     ),
-}  # fmt: skip
+}
 
 # GX's logo from its public bucket: the copy GX itself puts in the site (the dark-theme variant
 # has no copy there; the same logo stands in).

@@ -163,9 +163,14 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> Cell:
 def _issue_cells(ws: Any, issue: Mapping[str, Any]) -> list[Cell]:
     sheet_zh, column_zh = _labels(issue["sheet"], issue["column_name"])
     values = (
-        sheet_zh, issue["row_number"], column_zh, issue["value"], issue["rule"],
-        SEVERITY_ZH.get(issue["severity"], issue["severity"]), issue["message"],
-    )  # fmt: skip
+        sheet_zh,
+        issue["row_number"],
+        column_zh,
+        issue["value"],
+        issue["rule"],
+        SEVERITY_ZH.get(issue["severity"], issue["severity"]),
+        issue["message"],
+    )
     return [_cell(ws, v) for v in values]
 
 

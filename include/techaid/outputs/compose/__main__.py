@@ -38,9 +38,11 @@ def report(engine: sa.Engine, periods: Sequence[str]) -> str:
         ).all()
         last = max(periods)
         alert = conn.execute(
-            sa.select(T).where(T.c.kind == "lagging_alert", T.c.period == last)
-            .order_by(T.c.city_code).limit(1)
-        ).first()  # fmt: skip
+            sa.select(T)
+            .where(T.c.kind == "lagging_alert", T.c.period == last)
+            .order_by(T.c.city_code)
+            .limit(1)
+        ).first()
         team = conn.execute(
             sa.select(T).where(T.c.kind == "provincial_report", T.c.period == last)
         ).first()

@@ -50,8 +50,12 @@ class Composed:
         return dict(sorted(Counter(k.split("/", 1)[0] for k in self.recorded).items()))
 
     def summary(self) -> dict[str, object]:
-        return {"recorded": len(self.recorded), "by_kind": self.by_kind(),
-                "already_recorded": len(self.already), "keys": self.recorded}  # fmt: skip
+        return {
+            "recorded": len(self.recorded),
+            "by_kind": self.by_kind(),
+            "already_recorded": len(self.already),
+            "keys": self.recorded,
+        }
 
 
 def versions_to_tell(engine: Engine, periods: Collection[str]) -> list[str]:

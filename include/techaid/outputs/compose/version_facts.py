@@ -126,9 +126,16 @@ def _issues(conn: Connection, sid: str, severities: Sequence[str]) -> list[Issue
     for r in rows:
         sheet_zh, column_zh = labels(r["sheet"], r["column_name"])
         out.append(
-            Issue(one_line(sheet_zh, 40), r["row_number"], one_line(column_zh, 40),
-                  one_line(r["value"], 60), r["rule"], r["severity"], one_line(r["message"], 300))
-        )  # fmt: skip
+            Issue(
+                sheet=one_line(sheet_zh, 40),
+                row=r["row_number"],
+                column=one_line(column_zh, 40),
+                value=one_line(r["value"], 60),
+                rule=r["rule"],
+                severity=r["severity"],
+                message=one_line(r["message"], 300),
+            )
+        )
     return out
 
 
@@ -181,19 +188,30 @@ def read_versions(
                 severities[severity] += n
             out.append(
                 _facts(
-                    s, repairs=_repairs(conn, sid), severities=dict(severities), rules=rules,
+                    s,
+                    repairs=_repairs(conn, sid),
+                    severities=dict(severities),
+                    rules=rules,
                     first_issues=_issues(conn, sid, SEVERITY_ORDER),
                     first_warnings=_issues(conn, sid, ("warning",)),
                 )
-            )  # fmt: skip
+            )
     return out
 
 
 def _facts(s: RowMapping, **details: Any) -> VersionFacts:
     return VersionFacts(
-        submission_id=s["submission_id"], city_code=s["city_code"], period=s["period"],
-        file_name=one_line(s["file_name"], 200), received_at=s["received_at"],
-        status=s["status"], outcome=s["outcome"], on_time=s["on_time"],
-        rows_loaded=int(s["rows_loaded"] or 0), rows_quarantined=int(s["rows_quarantined"] or 0),
-        warnings=int(s["warnings"] or 0), refused_rule=s["refused_rule"], **details,
-    )  # fmt: skip
+        submission_id=s["submission_id"],
+        city_code=s["city_code"],
+        period=s["period"],
+        file_name=one_line(s["file_name"], 200),
+        received_at=s["received_at"],
+        status=s["status"],
+        outcome=s["outcome"],
+        on_time=s["on_time"],
+        rows_loaded=int(s["rows_loaded"] or 0),
+        rows_quarantined=int(s["rows_quarantined"] or 0),
+        warnings=int(s["warnings"] or 0),
+        refused_rule=s["refused_rule"],
+        **details,
+    )

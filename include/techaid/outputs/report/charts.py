@@ -7,9 +7,11 @@ identical bytes. Every chart is drawn with the registered CJK font (:mod:`.fonts
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 from matplotlib.artist import Artist
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from techaid.outputs.report import fonts
+from techaid.outputs.report import fonts, staged_charts
 from techaid.outputs.report.data import Rollup
 from techaid.outputs.report.labels import STATUS_COLOUR, indicator_label, status_zh
 
@@ -26,6 +28,14 @@ DPI = 144
 WIDTH = 9.0  # inches: 1296 px at DPI, shown at up to 900 px in the HTML
 GREY, RED, AMBER, GREEN, BLUE = "#9E9E9E", "#D32F2F", "#FFB300", "#2E7D32", "#1565C0"
 MONITORED = "#90A4AE"
+# What the PNGs depend on besides the rollup: the drawing code and matplotlib (staged charts are
+# keyed by both, so a worker drawing differently never reuses another's).
+DRAWING = hashlib.sha256(
+    b"".join(
+        Path(__file__).with_name(f).read_bytes() for f in ("charts.py", "fonts.py", "labels.py")
+    )
+    + matplotlib.__version__.encode()
+).hexdigest()
 CHART_TITLES = {
     "province_progress": "全省各指标完成情况（占目标比例）",
     "city_reporting": "各市按时报送率",
@@ -101,9 +111,7 @@ def _city_reporting(rollup: Rollup) -> Figure:
     fig = Figure(figsize=(WIDTH, 4.2), layout="constrained")
     ax = fig.add_subplot()
     colour = {"missing": RED, "rejected": RED}
-    colours = [
-        colour.get(r.state, GREEN if r.on_time else AMBER) for r in rows
-    ]  # fmt: skip
+    colours = [colour.get(r.state, GREEN if r.on_time else AMBER) for r in rows]
     xs = list(range(len(rows)))
     ax.bar(xs, [r.reporting_rate or 0.0 for r in rows], color=colours, width=0.6, zorder=2)
     for x, r in zip(xs, rows, strict=True):
@@ -144,19 +152,34 @@ def _county_ranking(rollup: Rollup) -> Figure:
     fig = Figure(figsize=(WIDTH, 0.27 * max(len(rows), 3) + 1.3), layout="constrained")
     ax = fig.add_subplot()
     ys = list(range(len(rows)))
-    ax.barh(ys, [r.score for r in rows], color=[RED if r.lagging else GREY for r in rows],
-            height=0.65, zorder=2)  # fmt: skip
+    ax.barh(
+        ys,
+        [r.score for r in rows],
+        color=[RED if r.lagging else GREY for r in rows],
+        height=0.65,
+        zorder=2,
+    )
     top = max([r.score for r in rows] + [1.0])
     for y, r in zip(ys, rows, strict=True):
-        ax.text(r.score + top * 0.01, y, f"{r.score:.2f}  {_movement_mark(r.rank_change)}",
-                va="center", fontsize=8)  # fmt: skip
+        ax.text(
+            r.score + top * 0.01,
+            y,
+            f"{r.score:.2f}  {_movement_mark(r.rank_change)}",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(ys, [f"{r.rank}. {r.county_name}（{r.city_name}）" for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.15)
     ax.set_xlabel("落后得分（各关键指标低于预期的比例之和）；↑ 较上月更靠前即更落后，↓ 好转")
     ax.set_title(f"{rollup.title_month} {CHART_TITLES['county_ranking']}")
-    fig.legend(handles=[Patch(color=RED, label="落后"), Patch(color=GREY, label="未落后")],
-               loc="outside lower center", ncol=2, fontsize=8, frameon=False)  # fmt: skip
+    fig.legend(
+        handles=[Patch(color=RED, label="落后"), Patch(color=GREY, label="未落后")],
+        loc="outside lower center",
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     return fig
 
 
@@ -211,6 +234,12 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def render(rollup: Rollup) -> dict[str, bytes]:
-    """Chart name -> PNG bytes, in the order the report shows them."""
+def draw(rollup: Rollup) -> dict[str, bytes]:
+    """Chart name -> PNG bytes, in the order the report shows them, drawn now."""
     return {name: png_bytes(fig) for name, fig in figures(rollup).items()}
+
+
+def render(rollup: Rollup) -> dict[str, bytes]:
+    """The charts of :func:`draw`, drawn once per rollup content: the email and the page of a
+    monthly run are two tasks, and the second reads the PNGs the first staged (same bytes)."""
+    return staged_charts.drawn_once(rollup, draw, DRAWING)

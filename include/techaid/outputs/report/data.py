@@ -180,10 +180,13 @@ class Rollup:
         for q in self.quality:
             counts[(q.city_code, q.severity)] += q.issues
         return [
-            {"city_code": r.city_code, "city_name": r.city_name,
-             **{s: counts[(r.city_code, s)] for s in SEVERITIES}}
+            {
+                "city_code": r.city_code,
+                "city_name": r.city_name,
+                **{s: counts[(r.city_code, s)] for s in SEVERITIES},
+            }
             for r in self.reporting
-        ]  # fmt: skip
+        ]
 
 
 # ---------------------------------------------------------------- reading
@@ -209,17 +212,26 @@ def _indicator_rows(
         city = code if level == "city" else hierarchy.city_of(code) if level == "county" else None
         rows.append(
             IndicatorRow(
-                level=level, org_code=code, org_name=hierarchy.name(code), city_code=city,
-                city_name=hierarchy.name(city) if city else "", indicator=r["indicator"],
-                label=indicator_label(r["indicator"]), value=_float(r["value"]),
-                numerator=_float(r["numerator"]), denominator=_float(r["denominator"]),
-                target=_float(r["target"]), expected=_float(r["expected"]),
-                attainment=_float(r["attainment"]), status=r["status"],
-                carried_forward=bool(r["carried_forward"]), forecast_period=r["forecast_period"],
+                level=level,
+                org_code=code,
+                org_name=hierarchy.name(code),
+                city_code=city,
+                city_name=hierarchy.name(city) if city else "",
+                indicator=r["indicator"],
+                label=indicator_label(r["indicator"]),
+                value=_float(r["value"]),
+                numerator=_float(r["numerator"]),
+                denominator=_float(r["denominator"]),
+                target=_float(r["target"]),
+                expected=_float(r["expected"]),
+                attainment=_float(r["attainment"]),
+                status=r["status"],
+                carried_forward=bool(r["carried_forward"]),
+                forecast_period=r["forecast_period"],
                 required_monthly_rate=_float(r["required_monthly_rate"]),
                 source_period=r["source_period"],
             )
-        )  # fmt: skip
+        )
     city_order = {c: i for i, c in enumerate(hierarchy.city_codes())}
     rows.sort(key=lambda x: (city_order.get(x.city_code or "", 99), x.org_code, x.label.order))
     return rows
@@ -232,11 +244,17 @@ def _reason(item: Mapping[str, Any]) -> Reason:
         return Reason(code=code, name=SUBMISSION_REASON_ZH[code])
     label = indicator_label(code)
     return Reason(
-        code=code, name=label.zh, status=item.get("status"), value=_float(item.get("value")),
-        expected=_float(item.get("expected")), target=_float(item.get("target")),
-        gap=_float(item.get("gap")), required_monthly_rate=_float(item.get("required_monthly_rate")),
-        forecast_period=item.get("forecast_period"), kind=label.kind("county"),
-    )  # fmt: skip
+        code=code,
+        name=label.zh,
+        status=item.get("status"),
+        value=_float(item.get("value")),
+        expected=_float(item.get("expected")),
+        target=_float(item.get("target")),
+        gap=_float(item.get("gap")),
+        required_monthly_rate=_float(item.get("required_monthly_rate")),
+        forecast_period=item.get("forecast_period"),
+        kind=label.kind("county"),
+    )
 
 
 def _ranking(conn: Connection, period: str, hierarchy: Any) -> list[RankingRow]:
@@ -246,13 +264,19 @@ def _ranking(conn: Connection, period: str, hierarchy: Any) -> list[RankingRow]:
         codes = tuple(c for c in (r["lagging_indicators"] or "").split(",") if c)
         rows.append(
             RankingRow(
-                rank=int(r["rank"]), previous_rank=r["previous_rank"], rank_change=r["rank_change"],
-                county_code=r["county_code"], county_name=hierarchy.name(r["county_code"]),
-                city_code=r["city_code"], city_name=hierarchy.name(r["city_code"]),
-                lagging=bool(r["lagging"]), score=float(r["score"]), lagging_indicators=codes,
+                rank=int(r["rank"]),
+                previous_rank=r["previous_rank"],
+                rank_change=r["rank_change"],
+                county_code=r["county_code"],
+                county_name=hierarchy.name(r["county_code"]),
+                city_code=r["city_code"],
+                city_name=hierarchy.name(r["city_code"]),
+                lagging=bool(r["lagging"]),
+                score=float(r["score"]),
+                lagging_indicators=codes,
                 reasons=tuple(_reason(x) for x in reasons),
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -278,26 +302,35 @@ def _reporting(
         state = "missing" if r is None else r["status"]
         rows.append(
             ReportingRow(
-                city_code=code, city_name=hierarchy.name(code), state=state,
+                city_code=code,
+                city_name=hierarchy.name(code),
+                state=state,
                 on_time=None if r is None or r["on_time"] is None else bool(r["on_time"]),
                 received_local=_local(r["received_at"], tz) if r else None,
-                file_name=r["file_name"] if r else None, versions=int(r["versions"]) if r else 0,
+                file_name=r["file_name"] if r else None,
+                versions=int(r["versions"]) if r else 0,
                 rows_loaded=int(r["rows_loaded"] or 0) if r else 0,
                 rows_quarantined=int(r["rows_quarantined"] or 0) if r else 0,
                 warnings=int(r["warnings"] or 0) if r else 0,
-                reporting_rate=rr.value if rr else None, reporting_status=rr.status if rr else None,
+                reporting_rate=rr.value if rr else None,
+                reporting_status=rr.status if rr else None,
             )
-        )  # fmt: skip
+        )
     return rows
 
 
 def _quality(conn: Connection, period: str, hierarchy: Any) -> list[QualityRow]:
     order = {c: i for i, c in enumerate(hierarchy.city_codes())}
     rows = [
-        QualityRow(r["city_code"], hierarchy.name(r["city_code"]), r["severity"], r["rule"],
-                   int(r["issues"]))
+        QualityRow(
+            city_code=r["city_code"],
+            city_name=hierarchy.name(r["city_code"]),
+            severity=r["severity"],
+            rule=r["rule"],
+            issues=int(r["issues"]),
+        )
         for r in _rows(conn, "select_quality_counts", period=period)
-    ]  # fmt: skip
+    ]
     sev = {s: i for i, s in enumerate(SEVERITIES)}
     rows.sort(key=lambda q: (order.get(q.city_code, 99), sev.get(q.severity, 9), -q.issues, q.rule))
     return rows
@@ -313,12 +346,14 @@ def _city_summary(
         rate = next((c.value for c in own if c.indicator == "reporting_rate"), None)
         out.append(
             CitySummary(
-                city_code=code, city_name=hierarchy.name(code),
+                city_code=code,
+                city_name=hierarchy.name(code),
                 counties=len(hierarchy.counties_of(code, period)),
                 lagging_counties=sum(1 for r in ranking if r.city_code == code and r.lagging),
-                reporting_rate=rate, statuses=dict(statuses),
+                reporting_rate=rate,
+                statuses=dict(statuses),
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -330,10 +365,13 @@ def _history_indicators(
     row = next((r for r in ranking if r.county_code == county), None)
     codes = list(row.lagging_indicators[:HISTORY_INDICATORS]) if row else []
     judged = sorted(
-        (c for c in counties
-         if c.org_code == county and c.attainment is not None and c.indicator not in codes),
+        (
+            c
+            for c in counties
+            if c.org_code == county and c.attainment is not None and c.indicator not in codes
+        ),
         key=lambda c: (c.attainment, c.label.order),
-    )  # fmt: skip
+    )
     codes += [c.indicator for c in judged[: HISTORY_INDICATORS - len(codes)]]
     return tuple(codes)
 
@@ -347,11 +385,17 @@ def _history(
     )
     wanted = set(indicators)
     return [
-        HistoryPoint(r["period"], r["indicator"], _float(r["value"]), _float(r["expected"]),
-                     _float(r["target"]), r["status"])
+        HistoryPoint(
+            period=r["period"],
+            indicator=r["indicator"],
+            value=_float(r["value"]),
+            expected=_float(r["expected"]),
+            target=_float(r["target"]),
+            status=r["status"],
+        )
         for r in rows
         if r["indicator"] in wanted
-    ]  # fmt: skip
+    ]
 
 
 def read_rollup(engine: Engine, period: str, county: str | None = None) -> Rollup:
@@ -375,12 +419,19 @@ def read_rollup(engine: Engine, period: str, county: str | None = None) -> Rollu
         indicators = _history_indicators(chosen, ranking, counties) if chosen else ()
         history = _history(conn, hierarchy, chosen, period, indicators) if chosen else []
     return Rollup(
-        period=period, province_name=hierarchy.province().name_zh, province=province,
-        cities=cities, counties=counties,
-        city_summary=_city_summary(hierarchy, period, cities, ranking), ranking=ranking,
-        reporting=reporting, quality=quality, history_county=chosen,
-        history_indicators=indicators, history=history,
-    )  # fmt: skip
+        period=period,
+        province_name=hierarchy.province().name_zh,
+        province=province,
+        cities=cities,
+        counties=counties,
+        city_summary=_city_summary(hierarchy, period, cities, ranking),
+        ranking=ranking,
+        reporting=reporting,
+        quality=quality,
+        history_county=chosen,
+        history_indicators=indicators,
+        history=history,
+    )
 
 
 def computed_periods(engine: Engine) -> list[str]:

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from techaid.outputs.report.data import IndicatorRow, RankingRow, Reason, Rollup
+from techaid.outputs.report.data import IndicatorRow, RankingRow, Reason, ReportingRow, Rollup
 from techaid.outputs.report.labels import (
     SEVERITY_ZH,
     STATE_FILL,
@@ -76,15 +76,29 @@ def _status_fill(status: str | None) -> str | None:
     return STATUS_FILL.get(status or "")
 
 
+def _lagging_fill(r: RankingRow) -> str | None:
+    return "FFCDD2" if r.lagging else None
+
+
+def _state_fill(r: ReportingRow) -> str | None:
+    return STATE_FILL.get(r.state)
+
+
+def _rate_fill(r: ReportingRow) -> str | None:
+    return _status_fill(r.reporting_status)
+
+
 _TITLES = {"value": "数值", "target": "目标", "expected": "本月预期进度"}
 
 
 def _indicator_cols() -> list[Col]:
     def by_kind(attr: str) -> Col:
         return Col(
-            _TITLES[attr], 11, lambda r: getattr(r, attr),
-            lambda r: _number_format(r.kind, getattr(r, attr)),
-        )  # fmt: skip
+            title=_TITLES[attr],
+            width=11,
+            get=lambda r: getattr(r, attr),
+            fmt=lambda r: _number_format(r.kind, getattr(r, attr)),
+        )
 
     def rate_format(r: IndicatorRow) -> str:
         return PERCENT if r.kind in ("share", "flag") else DECIMAL
@@ -142,18 +156,16 @@ def _sheet_columns(rollup: Rollup) -> dict[str, tuple[list[Col], Sequence[Any], 
         Col("县代码", 9, lambda r: r.county_code),
         Col("县", 10, lambda r: r.county_name),
         Col("市", 9, lambda r: r.city_name),
-        Col("是否落后", 8, lambda r: _yes_no(r.lagging),
-            fill=lambda r: "FFCDD2" if r.lagging else None),
+        Col("是否落后", 8, lambda r: _yes_no(r.lagging), fill=_lagging_fill),
         Col("落后得分", 9, lambda r: r.score, "0.000"),
         Col("落后指标", 30, lambda r: "、".join(x.name for x in r.reasons)),
         Col("落后指标代码", 30, lambda r: ",".join(r.lagging_indicators)),
         Col("原因说明", 90, ranking_reasons),
-    ]  # fmt: skip
+    ]
     reporting = [
         Col("市代码", 9, lambda r: r.city_code),
         Col("市", 9, lambda r: r.city_name),
-        Col("本月报送状态", 18, lambda r: STATE_ZH.get(r.state, r.state),
-            fill=lambda r: STATE_FILL.get(r.state)),
+        Col("本月报送状态", 18, lambda r: STATE_ZH.get(r.state, r.state), fill=_state_fill),
         Col("是否按时", 8, lambda r: _yes_no(r.on_time)),
         Col("接收时间（北京时间）", 18, lambda r: r.received_local),
         Col("计入的文件", 30, lambda r: r.file_name),
@@ -162,9 +174,8 @@ def _sheet_columns(rollup: Rollup) -> dict[str, tuple[list[Col], Sequence[Any], 
         Col("隔离行数", 10, lambda r: r.rows_quarantined, COUNT),
         Col("警告数", 8, lambda r: r.warnings, COUNT),
         Col("累计按时报送率", 14, lambda r: r.reporting_rate, PERCENT),
-        Col("报送率状态", 10, lambda r: status_zh(r.reporting_status),
-            fill=lambda r: _status_fill(r.reporting_status)),
-    ]  # fmt: skip
+        Col("报送率状态", 10, lambda r: status_zh(r.reporting_status), fill=_rate_fill),
+    ]
     quality = [
         Col("市代码", 9, lambda r: r.city_code),
         Col("市", 9, lambda r: r.city_name),
