@@ -40,13 +40,30 @@ FORMULA_START = ("=", "+", "-", "@")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML cannot hold
 
 RANKED_HEADER = (
-    "排名", "类别", "编号", "姓名/名称", "来源或类型、地区", "市", "县", "总分",
-    *(MEASURE_ZH[m] for m in MEASURES), "备案日期", "公示开始", "公示结束",
-)  # fmt: skip
-EXCLUDED_HEADER = (
-    "类别", "编号", "姓名/名称", "来源或类型、地区", "市", "未入选原因", "原因代码", "得分",
+    "排名",
+    "类别",
+    "编号",
+    "姓名/名称",
+    "来源或类型、地区",
+    "市",
+    "县",
+    "总分",
+    *(MEASURE_ZH[m] for m in MEASURES),
     "备案日期",
-)  # fmt: skip
+    "公示开始",
+    "公示结束",
+)
+EXCLUDED_HEADER = (
+    "类别",
+    "编号",
+    "姓名/名称",
+    "来源或类型、地区",
+    "市",
+    "未入选原因",
+    "原因代码",
+    "得分",
+    "备案日期",
+)
 
 
 def xlsx_path(year: int, out_dir: Path | None = None) -> Path:
@@ -106,19 +123,33 @@ def _sheet(wb: Workbook, title: str, header: Sequence[str], rows: list[list[Any]
 def _ranked_cells(r: Mapping[str, Any], names: Any) -> list[Any]:
     parts = json.loads(r["reasons"])
     return [
-        r["rank"], KIND_ZH[r["subject_kind"]], r["subject_id"], r["display_name"],
-        r["affiliation"], names(r["city_code"]), names(r["county_code"]), r["score"],
+        r["rank"],
+        KIND_ZH[r["subject_kind"]],
+        r["subject_id"],
+        r["display_name"],
+        r["affiliation"],
+        names(r["city_code"]),
+        names(r["county_code"]),
+        r["score"],
         *(parts.get(m, {}).get("measure") for m in MEASURES),
-        r["filed_on"], r["notice_start"], r["notice_end"],
-    ]  # fmt: skip
+        r["filed_on"],
+        r["notice_start"],
+        r["notice_end"],
+    ]
 
 
 def _excluded_cells(r: Mapping[str, Any], names: Any) -> list[Any]:
     return [
-        KIND_ZH[r["subject_kind"]], r["subject_id"], r["display_name"], r["affiliation"],
-        names(r["city_code"]), eligibility.REASON_ZH.get(r["reasons"], r["reasons"]),
-        r["reasons"], r["score"], r["filed_on"],
-    ]  # fmt: skip
+        KIND_ZH[r["subject_kind"]],
+        r["subject_id"],
+        r["display_name"],
+        r["affiliation"],
+        names(r["city_code"]),
+        eligibility.REASON_ZH.get(r["reasons"], r["reasons"]),
+        r["reasons"],
+        r["score"],
+        r["filed_on"],
+    ]
 
 
 def _about(
@@ -143,16 +174,20 @@ def _about(
 
 
 def workbook_bytes(
-    rows: Sequence[Mapping[str, Any]], year: int, period: tuple[dt.date, dt.date],
+    rows: Sequence[Mapping[str, Any]],
+    year: int,
+    period: tuple[dt.date, dt.date],
     rules: RecommendationRules,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """The shortlist workbook: ranked, excluded with reasons, and how it was decided."""
     names = config.hierarchy().name
+
+    def name_of(code: str | None) -> str | None:
+        return names(code) if code else None
+
     wb = Workbook(write_only=True)
-    ranked = [_ranked_cells(r, lambda c: names(c) if c else None) for r in rows
-              if r["status"] == RANKED]  # fmt: skip
-    excluded = [_excluded_cells(r, lambda c: names(c) if c else None) for r in rows
-                if r["status"] != RANKED]  # fmt: skip
+    ranked = [_ranked_cells(r, name_of) for r in rows if r["status"] == RANKED]
+    excluded = [_excluded_cells(r, name_of) for r in rows if r["status"] != RANKED]
     _sheet(wb, "拟推荐名单", RANKED_HEADER, ranked)
     _sheet(wb, "未入选及原因", EXCLUDED_HEADER, excluded)
     _sheet(wb, "说明", ("项目", "内容"), _about(year, period, rules))
@@ -193,9 +228,11 @@ def _templates() -> jinja2.Environment:
 
 
 def notice_html(
-    rows: Sequence[Mapping[str, Any]], year: int, period: tuple[dt.date, dt.date],
+    rows: Sequence[Mapping[str, Any]],
+    year: int,
+    period: tuple[dt.date, dt.date],
     rules: RecommendationRules,
-) -> str:  # fmt: skip
+) -> str:
     """The public notice: title, the period (first and last day both counted), each ranked
     candidate's name and affiliation, where to send objections, the issuer and date."""
     ranked = [r for r in rows if r["status"] == RANKED]
@@ -226,9 +263,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def write(
-    engine: Engine | str, year: int, run_date: dt.date, out_dir: Path | None = None,
+    engine: Engine | str,
+    year: int,
+    run_date: dt.date,
+    out_dir: Path | None = None,
     rules: RecommendationRules | None = None,
-) -> dict[str, Path]:  # fmt: skip
+) -> dict[str, Path]:
     """Write both files of ``year`` from its published rows; their paths by kind."""
     engine = make_engine(engine) if isinstance(engine, str) else engine
     rules = rules or recommendation_rules()

@@ -106,9 +106,11 @@ class Suggestion:
 
 
 def _needs(
-    rows: Iterable[Mapping[str, Any]], lagging: Sequence[Mapping[str, Any]], period: str,
+    rows: Iterable[Mapping[str, Any]],
+    lagging: Sequence[Mapping[str, Any]],
+    period: str,
     keywords: SpecialtyKeywords,
-) -> dict[str, CountyNeeds]:  # fmt: skip
+) -> dict[str, CountyNeeds]:
     hierarchy = config.hierarchy()
     texts: dict[str, list[str]] = defaultdict(list)
     for r in rows:
@@ -124,19 +126,28 @@ def _needs(
         found: set[str] = set()
         for text in texts.get(code, []):
             found |= keywords.specialties_of(text)[0]
-        out[code] = CountyNeeds(code, county["city_code"], tuple(texts.get(code, [])),
-                                frozenset(found))  # fmt: skip
+        out[code] = CountyNeeds(
+            county_code=code,
+            city_code=county["city_code"],
+            industries=tuple(texts.get(code, [])),
+            specialties=frozenset(found),
+        )
     return out
 
 
 def _helpers(
-    experts: Iterable[Mapping[str, Any]], orgs: Iterable[Mapping[str, Any]],
-    loads: Mapping[tuple[str, str], int], flagged: set[tuple[str, str]], period: str,
-) -> list[Helper]:  # fmt: skip
+    experts: Iterable[Mapping[str, Any]],
+    orgs: Iterable[Mapping[str, Any]],
+    loads: Mapping[tuple[str, str], int],
+    flagged: set[tuple[str, str]],
+    period: str,
+) -> list[Helper]:
     hierarchy = config.hierarchy()
     out = []
-    for kind, rows, category in (("expert", experts, "specialty"), ("organization", orgs,
-                                                                     "org_type")):  # fmt: skip
+    for kind, rows, category in (
+        ("expert", experts, "specialty"),
+        ("organization", orgs, "org_type"),
+    ):
         for r in rows:
             key = (kind, r["subject_id"])
             if key in flagged:
@@ -145,9 +156,17 @@ def _helpers(
             if county in hierarchy.counties_by_code:
                 county = hierarchy.publish_code(county, period)
             out.append(
-                Helper(kind, r["subject_id"], r["display_name"], r[category], county,
-                       r["city_code"], as_date(r["filed_on"]), int(loads.get(key, 0)))
-            )  # fmt: skip
+                Helper(
+                    subject_kind=kind,
+                    subject_id=r["subject_id"],
+                    display_name=r["display_name"],
+                    category=r[category],
+                    county_code=county,
+                    city_code=r["city_code"],
+                    filed_on=as_date(r["filed_on"]),
+                    active_agreements=int(loads.get(key, 0)),
+                )
+            )
     return out
 
 
@@ -196,22 +215,37 @@ def rank_for(
     names = config.hierarchy().name
 
     def key(h: Helper) -> tuple[Any, ...]:
-        return (not _matches(h, needs), h.city_code != needs.city_code, h.active_agreements,
-                h.subject_id, h.subject_kind)  # fmt: skip
+        return (
+            not _matches(h, needs),
+            h.city_code != needs.city_code,
+            h.active_agreements,
+            h.subject_id,
+            h.subject_kind,
+        )
 
     out = []
     for rank, h in enumerate(sorted(helpers, key=key)[:limit], start=1):
         matched, same_city = _matches(h, needs), h.city_code == needs.city_code
         out.append(
             Suggestion(
-                period=period, county_code=needs.county_code, city_code=needs.city_code,
-                rank=rank, subject_kind=h.subject_kind, subject_id=h.subject_id,
-                display_name=h.display_name, category=h.category, category_zh=_label(h),
-                home_city_code=h.city_code, home_city_name=names(h.city_code),
-                same_city=same_city, matches=matched, active_agreements=h.active_agreements,
-                reason=_reason(h, needs, matched, same_city), filed_on=h.filed_on,
+                period=period,
+                county_code=needs.county_code,
+                city_code=needs.city_code,
+                rank=rank,
+                subject_kind=h.subject_kind,
+                subject_id=h.subject_id,
+                display_name=h.display_name,
+                category=h.category,
+                category_zh=_label(h),
+                home_city_code=h.city_code,
+                home_city_name=names(h.city_code),
+                same_city=same_city,
+                matches=matched,
+                active_agreements=h.active_agreements,
+                reason=_reason(h, needs, matched, same_city),
+                filed_on=h.filed_on,
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -219,9 +253,11 @@ def rank_for(
 
 
 def suggest(
-    engine: Engine | str, period: str, rules: RecommendationRules | None = None,
+    engine: Engine | str,
+    period: str,
+    rules: RecommendationRules | None = None,
     keywords: SpecialtyKeywords | None = None,
-) -> list[Suggestion]:  # fmt: skip
+) -> list[Suggestion]:
     """Suggestions for every lagging county of ``period``, counties furthest behind first."""
     engine = make_engine(engine) if isinstance(engine, str) else engine
     rules, keywords = rules or recommendation_rules(), keywords or specialty_keywords()

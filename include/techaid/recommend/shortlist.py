@@ -57,16 +57,32 @@ def affiliation(candidate: Candidate) -> str:
 
 
 def _row(
-    c: Candidate, year: int, status: str, reasons: str, total: float | None, rank: int | None,
+    c: Candidate,
+    year: int,
+    status: str,
+    reasons: str,
+    total: float | None,
+    rank: int | None,
     affiliations: Affiliations,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     return {
-        "year": year, "period": None, "kind": RECOMMENDATION, "status": status,
-        "subject_kind": c.subject_kind, "subject_id": c.subject_id,
-        "display_name": c.display_name, "city_code": c.city_code, "county_code": c.county_code,
-        "score": total, "rank": rank, "reasons": reasons, "notice_start": None,
-        "notice_end": None, "affiliation": affiliations(c), "filed_on": c.filed_on,
-    }  # fmt: skip
+        "year": year,
+        "period": None,
+        "kind": RECOMMENDATION,
+        "status": status,
+        "subject_kind": c.subject_kind,
+        "subject_id": c.subject_id,
+        "display_name": c.display_name,
+        "city_code": c.city_code,
+        "county_code": c.county_code,
+        "score": total,
+        "rank": rank,
+        "reasons": reasons,
+        "notice_start": None,
+        "notice_end": None,
+        "affiliation": affiliations(c),
+        "filed_on": c.filed_on,
+    }
 
 
 def compute(
@@ -114,9 +130,12 @@ def compute(
 
 
 def publish(
-    engine: Engine, rows: Sequence[Mapping[str, Any]], kind: str, year: int,
+    engine: Engine,
+    rows: Sequence[Mapping[str, Any]],
+    kind: str,
+    year: int,
     period: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Replace the rows of (kind, year[, period]) by ``rows`` in one transaction; idempotent."""
     table = schema.shortlist
     where = [table.c.kind == kind, table.c.year == year]
