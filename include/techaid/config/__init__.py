@@ -28,9 +28,19 @@ from techaid.config.base import (
 from techaid.config.hierarchy import Hierarchy, Pair, Unit, load_hierarchy, load_pairing
 
 __all__ = [
-    "CODE6_RE", "DEFAULT_CONFIG_DIR", "EMAIL_RE", "ConfigError", "Hierarchy", "Pair", "Unit",
-    "config_dir", "load_hierarchy", "load_pairing", "read_yaml", "validated",
-]  # fmt: skip
+    "CODE6_RE",
+    "DEFAULT_CONFIG_DIR",
+    "EMAIL_RE",
+    "ConfigError",
+    "Hierarchy",
+    "Pair",
+    "Unit",
+    "config_dir",
+    "load_hierarchy",
+    "load_pairing",
+    "read_yaml",
+    "validated",
+]
 
 
 # ---------------------------------------------------------------- program settings
@@ -148,9 +158,21 @@ class ProgramSettings(Strict):
 # ---------------------------------------------------------------- sheet schema
 
 ColumnType = Literal[
-    "code6", "code9", "code12", "code", "text", "id", "household_id",
-    "int", "decimal", "bool", "date", "enum", "id_list", "period",
-]  # fmt: skip
+    "code6",
+    "code9",
+    "code12",
+    "code",
+    "text",
+    "id",
+    "household_id",
+    "int",
+    "decimal",
+    "bool",
+    "date",
+    "enum",
+    "id_list",
+    "period",
+]
 
 
 class ColumnSpec(Strict):

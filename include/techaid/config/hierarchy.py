@@ -192,8 +192,10 @@ def load_pairing(path: Path | None = None, hierarchy: Hierarchy | None = None) -
         pair = validated(Pair, {k: v.strip() for k, v in row.items() if k}, path)
         if pair.poverty_county_code not in hierarchy.counties_by_code:
             raise ConfigError(
-                path, f"line {i}.poverty_county_code", pair.poverty_county_code,
+                path,
+                f"line {i}.poverty_county_code",
+                pair.poverty_county_code,
                 "not a county of the hierarchy",
-            )  # fmt: skip
+            )
         pairs.append(pair)
     return pairs

@@ -19,9 +19,16 @@ from techaid.config import ConfigError
 
 Bound = float | int | Literal["program.start_year", "program.end_year"]
 CheckKind = Literal[
-    "not_null", "not_before", "in_month", "regex", "county", "county_prefix", "known_village",
-    "prefix_agrees", "recent_year",
-]  # fmt: skip
+    "not_null",
+    "not_before",
+    "in_month",
+    "regex",
+    "county",
+    "county_prefix",
+    "known_village",
+    "prefix_agrees",
+    "recent_year",
+]
 
 
 class _Strict(BaseModel):

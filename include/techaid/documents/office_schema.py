@@ -247,9 +247,15 @@ def meta_columns() -> list[ColumnText]:
 def _column_text(sheet: str, col: ColumnSpec, **kw: Any) -> ColumnText:
     choices = tuple(config.schema().enums[col.enum].values()) if col.enum else ()
     return ColumnText(
-        sheet=sheet, name=col.name, zh=col.zh, type=col.type, type_zh=TYPE_ZH[col.type],
-        choices=choices, personal=col.personal, **kw,
-    )  # fmt: skip
+        sheet=sheet,
+        name=col.name,
+        zh=col.zh,
+        type=col.type,
+        type_zh=TYPE_ZH[col.type],
+        choices=choices,
+        personal=col.personal,
+        **kw,
+    )
 
 
 def sheet_note(sheet: str) -> str:

@@ -30,14 +30,22 @@ DEFAULT_PATH = paths.DOCS_DIR / "rules.md"
 APPLIED_BY = {
     "file.quarantine_threshold": ("(any)", "`techaid.quality.flow.decide`"),
     **{
-        code: (", ".join(f"register {FILE_NAMES[s]}" for s in sheets),
-               "`techaid.quality.register_checks`")
+        code: (
+            ", ".join(f"register {FILE_NAMES[s]}" for s in sheets),
+            "`techaid.quality.register_checks`",
+        )
         for code, sheets in REGISTER_RULE_SHEETS.items()
     },
     "indicator.village_unlisted": ("villages", "the indicator computation (rollup)"),
-}  # fmt: skip
+}
 
 SEVERITY_ZH = {"fatal": "fatal 退回整个文件", "error": "error 该行隔离", "warning": "warning 提示"}
+
+
+def _at(sheet: str, row: int, column: str, **more: Any) -> dict[str, Any]:
+    """Example arguments for a finding about one cell: where it is, then the rest by name."""
+    return {"sheet": sheet, "row": row, "column": column, **more}
+
 
 # Arguments of techaid.findings.finding for each rule's example message. A rule without one (or
 # whose template needs fields not given here) shows its template instead.
@@ -60,84 +68,123 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "file.duplicate_sheet": {"sheet": "villages", "detail": "村、villages"},
     "file.bad_register_name": {"value": "register/2018-06/villages.csv"},
     "sheet.extra_column": {"sheet": "villages", "value": "备注"},
-    "parse.required": {"sheet": "villages", "row": 12, "column": "village_code"},
-    "parse.int": {"sheet": "villages", "row": 12, "column": "associations", "value": "两个"},
-    "parse.decimal": {"sheet": "counties", "row": 5, "column": "pairing_funds", "value": "十万"},
-    "parse.bool": {"sheet": "villages", "row": 12, "column": "e_station", "value": "待定"},
-    "parse.date": {"sheet": "activities", "row": 8, "column": "held_on", "value": "6月份"},
-    "parse.code": {"sheet": "villages", "row": 12, "column": "village_code",
-                   "value": "3404221012", "detail": 12},
-    "parse.enum": {"sheet": "experts", "row": 4, "column": "source", "value": "大学",
-                   "detail": "学会、高校、科研院所、农技推广机构、企业、其他"},
-    "parse.household_id_number": {"sheet": "households", "row": 30, "column": "household_id",
-                                  "value": "3.40825101201E+17"},
-    "parse.household_id": {"sheet": "households", "row": 30, "column": "household_id",
-                           "value": "34082510120"},
-    "dq.range": {"sheet": "households", "row": 30, "column": "techniques", "value": 25,
-                 "detail": "0至20"},
-    "dq.duplicate_key": {"sheet": "agreements", "row": 5, "column": "agreement_id",
-                         "value": "AQ-2018-017", "detail": "9"},
-    "dq.duplicate_record": {"sheet": "evaluations", "row": 5, "detail": "9",
-                            "value": "对象类型 专家，对象编号 E001，年度 2018"},
-    "dq.id_repeated": {"sheet": "experts", "row": 7, "column": "expert_id", "value": "E0123",
-                       "detail": "15"},
-    "dq.code_not_in_city": {"sheet": "townships", "row": 12, "column": "township_code",
-                            "value": "341521101", "detail": "前6位 341521 是淮南市寿县的代码"},
-    "dq.village_unknown": {"sheet": "villages", "row": 12, "column": "village_code",
-                           "value": "340825999201", "detail": "340825999"},
-    "dq.village_county_mismatch": {"sheet": "activities", "row": 6, "column": "village_code",
-                                   "value": "340826102203", "detail": "340825"},
-    "dq.agreement_incomplete": {"sheet": "agreements", "row": 5, "column": "measures"},
-    "dq.agreement_end_before_start": {"sheet": "agreements", "row": 5, "column": "end_on",
-                                      "value": "2018-01-01", "detail": "2018-02-01"},
-    "dq.activity_outside_month": {"sheet": "activities", "row": 8, "column": "held_on",
-                                  "value": "2018-07-02", "detail": "2018-06-01至2018-06-30"},
-    "dq.evaluation_year": {"sheet": "evaluations", "row": 3, "column": "year", "value": 2016,
-                           "detail": "2017至2018"},
-    "dq.phone": {"sheet": "experts", "row": 4, "column": "phone", "value": "0556-5551234"},
+    "parse.required": _at("villages", 12, "village_code"),
+    "parse.int": _at("villages", 12, "associations", value="两个"),
+    "parse.decimal": _at("counties", 5, "pairing_funds", value="十万"),
+    "parse.bool": _at("villages", 12, "e_station", value="待定"),
+    "parse.date": _at("activities", 8, "held_on", value="6月份"),
+    "parse.code": _at("villages", 12, "village_code", value="3404221012", detail=12),
+    "parse.enum": _at(
+        "experts",
+        4,
+        "source",
+        value="大学",
+        detail="学会、高校、科研院所、农技推广机构、企业、其他",
+    ),
+    "parse.household_id_number": _at("households", 30, "household_id", value="3.40825101201E+17"),
+    "parse.household_id": _at("households", 30, "household_id", value="34082510120"),
+    "dq.range": _at("households", 30, "techniques", value=25, detail="0至20"),
+    "dq.duplicate_key": _at("agreements", 5, "agreement_id", value="AQ-2018-017", detail="9"),
+    "dq.duplicate_record": {
+        "sheet": "evaluations",
+        "row": 5,
+        "detail": "9",
+        "value": "对象类型 专家，对象编号 E001，年度 2018",
+    },
+    "dq.id_repeated": _at("experts", 7, "expert_id", value="E0123", detail="15"),
+    "dq.code_not_in_city": _at(
+        "townships",
+        12,
+        "township_code",
+        value="341521101",
+        detail="前6位 341521 是淮南市寿县的代码",
+    ),
+    "dq.village_unknown": _at(
+        "villages", 12, "village_code", value="340825999201", detail="340825999"
+    ),
+    "dq.village_county_mismatch": _at(
+        "activities", 6, "village_code", value="340826102203", detail="340825"
+    ),
+    "dq.agreement_incomplete": _at("agreements", 5, "measures"),
+    "dq.agreement_end_before_start": _at(
+        "agreements", 5, "end_on", value="2018-01-01", detail="2018-02-01"
+    ),
+    "dq.activity_outside_month": _at(
+        "activities", 8, "held_on", value="2018-07-02", detail="2018-06-01至2018-06-30"
+    ),
+    "dq.evaluation_year": _at("evaluations", 3, "year", value=2016, detail="2017至2018"),
+    "dq.phone": _at("experts", 4, "phone", value="0556-5551234"),
     "dq.county_missing": {"sheet": "counties", "value": "340828", "detail": "岳西县"},
-    "dq.county_repeated": {"sheet": "counties", "row": 3, "column": "county_code",
-                           "value": "340825", "detail": "7"},
-    "dq.county_quarantined": {"sheet": "counties", "row": 3, "column": "county_code",
-                              "value": "340825"},
-    "dq.code_recoded": {"sheet": "villages", "row": 4, "column": "village_code",
-                        "value": "340824", "count": 212, "mapped": "340882"},
-    "dq.unknown_expert": {"sheet": "agreements", "row": 5, "column": "helper_id",
-                          "value": "E0999"},
-    "dq.unknown_organization": {"sheet": "agreements", "row": 6, "column": "helper_id",
-                                "value": "O0999"},
-    "dq.household_unregistered": {"sheet": "households", "row": 30, "column": "household_id",
-                                  "value": "340825101201000099"},
-    "dq.stations_disagree": {"sheet": "counties", "row": 3, "column": "expert_stations",
-                             "value": "340825", "reported": 2, "listed": 1},
-    "dq.covered_without_support": {"sheet": "villages", "row": 12, "column": "service_covered",
-                                   "value": "340825101201"},
-    "dq.cumulative_decreased": {"sheet": "counties", "row": 3, "column": "museum_tours",
-                                "value": 10, "previous": 12, "previous_period": "2018-05"},
-    "dq.outlier": {"sheet": "counties", "row": 3, "column": "pairing_workers", "value": 9000,
-                   "median": 35, "months": 12},
-    "dq.jump": {"sheet": "counties", "row": 3, "column": "youth_participants", "value": 2400,
-                "previous": 150, "previous_period": "2018-05"},
-    "dq.id_in_other_city": {"sheet": "experts", "row": 7, "column": "expert_id",
-                            "value": "E0123", "detail": "宿州市"},
-    "indicator.village_unlisted": {"sheet": "villages", "column": "village_code",
-                                   "value": "340825101201", "detail": "石门村"},
-    "register.refused": {"value": "register/2018-06-01", "detail": 3,
-                         "kept": "继续使用 2017-01-01 的名册"},
-    "register.duplicate_key": {"sheet": "households", "row": 30, "column": "household_id",
-                               "value": "340825101201000011", "detail": "57",
-                               "file": "households.csv", "key_zh": "户编号"},
-    "register.county_invalid": {"sheet": "villages", "row": 12, "column": "county_code",
-                                "value": "340824", "date": "2018-08-01", "file": "villages.csv",
-                                "detail": "该代码已于 2018-07-31 停用，应为 340882"},
-    "register.prefix_mismatch": {"sheet": "villages", "row": 12, "column": "village_code",
-                                 "value": "340826102203", "detail": "340825", "digits": 6,
-                                 "code_zh": "村代码", "parent_zh": "县代码",
-                                 "file": "villages.csv"},
-    "register.village_unknown": {"sheet": "households", "row": 30, "column": "village_code",
-                                 "value": "340102101201", "detail": "340102",
-                                 "date": "2018-06-01", "file": "households.csv"},
-}  # fmt: skip
+    "dq.county_repeated": _at("counties", 3, "county_code", value="340825", detail="7"),
+    "dq.county_quarantined": _at("counties", 3, "county_code", value="340825"),
+    "dq.code_recoded": _at(
+        "villages", 4, "village_code", value="340824", count=212, mapped="340882"
+    ),
+    "dq.unknown_expert": _at("agreements", 5, "helper_id", value="E0999"),
+    "dq.unknown_organization": _at("agreements", 6, "helper_id", value="O0999"),
+    "dq.household_unregistered": _at("households", 30, "household_id", value="340825101201000099"),
+    "dq.stations_disagree": _at(
+        "counties", 3, "expert_stations", value="340825", reported=2, listed=1
+    ),
+    "dq.covered_without_support": _at("villages", 12, "service_covered", value="340825101201"),
+    "dq.cumulative_decreased": _at(
+        "counties", 3, "museum_tours", value=10, previous=12, previous_period="2018-05"
+    ),
+    "dq.outlier": _at("counties", 3, "pairing_workers", value=9000, median=35, months=12),
+    "dq.jump": _at(
+        "counties", 3, "youth_participants", value=2400, previous=150, previous_period="2018-05"
+    ),
+    "dq.id_in_other_city": _at("experts", 7, "expert_id", value="E0123", detail="宿州市"),
+    "indicator.village_unlisted": {
+        "sheet": "villages",
+        "column": "village_code",
+        "value": "340825101201",
+        "detail": "石门村",
+    },
+    "register.refused": {
+        "value": "register/2018-06-01",
+        "detail": 3,
+        "kept": "继续使用 2017-01-01 的名册",
+    },
+    "register.duplicate_key": _at(
+        "households",
+        30,
+        "household_id",
+        value="340825101201000011",
+        detail="57",
+        file="households.csv",
+        key_zh="户编号",
+    ),
+    "register.county_invalid": _at(
+        "villages",
+        12,
+        "county_code",
+        value="340824",
+        date="2018-08-01",
+        file="villages.csv",
+        detail="该代码已于 2018-07-31 停用，应为 340882",
+    ),
+    "register.prefix_mismatch": _at(
+        "villages",
+        12,
+        "village_code",
+        value="340826102203",
+        detail="340825",
+        digits=6,
+        code_zh="村代码",
+        parent_zh="县代码",
+        file="villages.csv",
+    ),
+    "register.village_unknown": _at(
+        "households",
+        30,
+        "village_code",
+        value="340102101201",
+        detail="340102",
+        date="2018-06-01",
+        file="households.csv",
+    ),
+}
 
 
 def _suite_sheets(directory: Path | None = None) -> dict[str, list[str]]:

@@ -62,9 +62,20 @@ TITLE_FONT = Font(bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="top")
 # Column widths by type (characters); a header wider than this widens its column.
 TYPE_WIDTH = {
-    "household_id": 22, "code12": 15, "code9": 12, "code6": 10, "code": 15, "id": 16,
-    "id_list": 28, "date": 12, "text": 20, "int": 10, "decimal": 12, "bool": 8, "enum": 14,
-}  # fmt: skip
+    "household_id": 22,
+    "code12": 15,
+    "code9": 12,
+    "code6": 10,
+    "code": 15,
+    "id": 16,
+    "id_list": 28,
+    "date": 12,
+    "text": 20,
+    "int": 10,
+    "decimal": 12,
+    "bool": 8,
+    "enum": 14,
+}
 MAX_WIDTH = 40
 
 
