@@ -25,11 +25,21 @@ LOCAL_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor"})
 # keys (Airflow's own, such as ``cursor`` or ``iam``) mean nothing to libpq and are dropped.
 LIBPQ_PARAMS = frozenset(
     {
-        "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "connect_timeout",
-        "application_name", "options", "target_session_attrs", "keepalives",
-        "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "sslmode",
+        "sslcert",
+        "sslkey",
+        "sslrootcert",
+        "sslcrl",
+        "connect_timeout",
+        "application_name",
+        "options",
+        "target_session_attrs",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
     }
-)  # fmt: skip
+)
 
 
 class ConnectionUnreadable(RuntimeError):

@@ -20,9 +20,22 @@ from pathlib import Path, PurePosixPath
 # under the output root, and the only file types served from it.
 PUBLIC_ASSETS = "data_docs/static"
 ASSET_SUFFIXES = frozenset(
-    {".css", ".js", ".map", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".svg", ".png", ".gif",
-     ".jpg", ".ico"}
-)  # fmt: skip
+    {
+        ".css",
+        ".js",
+        ".map",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".svg",
+        ".png",
+        ".gif",
+        ".jpg",
+        ".ico",
+    }
+)
 # Downloaded rather than shown: a browser has nothing to show for these.
 DOWNLOADS = {".xlsx", ".eml", ".csv", ".zip"}
 # The HTML's own scripts run (the Data Docs need them) in an opaque origin.

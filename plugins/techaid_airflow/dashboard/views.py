@@ -95,41 +95,67 @@ def page_links(base: str, period: str | None = None) -> Links:
 
 def _indicator(row: IndicatorRow) -> dict[str, Any]:
     return {
-        "indicator": row.indicator, "name": row.label.zh, "kind": row.kind, "value": row.value,
-        "expected": row.expected, "target": row.target, "attainment": row.attainment,
-        "status": row.status, "status_zh": status_zh(row.status),
-        "carried_forward": row.carried_forward, "forecast_period": row.forecast_period,
+        "indicator": row.indicator,
+        "name": row.label.zh,
+        "kind": row.kind,
+        "value": row.value,
+        "expected": row.expected,
+        "target": row.target,
+        "attainment": row.attainment,
+        "status": row.status,
+        "status_zh": status_zh(row.status),
+        "carried_forward": row.carried_forward,
+        "forecast_period": row.forecast_period,
         "required_monthly_rate": row.required_monthly_rate,
-    }  # fmt: skip
+    }
 
 
 def _reason(reason: Reason) -> dict[str, Any]:
     return {
-        "code": reason.code, "name": reason.name, "status": reason.status, "value": reason.value,
-        "expected": reason.expected, "target": reason.target, "gap": reason.gap,
+        "code": reason.code,
+        "name": reason.name,
+        "status": reason.status,
+        "value": reason.value,
+        "expected": reason.expected,
+        "target": reason.target,
+        "gap": reason.gap,
         "forecast_period": reason.forecast_period,
-    }  # fmt: skip
+    }
 
 
 def _ranked(row: RankingRow) -> dict[str, Any]:
     return {
-        "rank": row.rank, "previous_rank": row.previous_rank, "rank_change": row.rank_change,
-        "movement": row.movement, "county_code": row.county_code, "county_name": row.county_name,
-        "city_code": row.city_code, "city_name": row.city_name, "lagging": row.lagging,
-        "score": row.score, "reasons": [_reason(r) for r in row.reasons],
-    }  # fmt: skip
+        "rank": row.rank,
+        "previous_rank": row.previous_rank,
+        "rank_change": row.rank_change,
+        "movement": row.movement,
+        "county_code": row.county_code,
+        "county_name": row.county_name,
+        "city_code": row.city_code,
+        "city_name": row.city_name,
+        "lagging": row.lagging,
+        "score": row.score,
+        "reasons": [_reason(r) for r in row.reasons],
+    }
 
 
 def _city(row: ReportingRow, lagging_counties: int, counties: int) -> dict[str, Any]:
     return {
-        "city_code": row.city_code, "city_name": row.city_name, "state": row.state,
-        "state_zh": STATE_ZH.get(row.state, row.state), "on_time": row.on_time,
-        "received_local": row.received_local, "file_name": row.file_name,
-        "versions": row.versions, "rows_loaded": row.rows_loaded,
-        "rows_quarantined": row.rows_quarantined, "warnings": row.warnings,
-        "reporting_rate": row.reporting_rate, "counties": counties,
+        "city_code": row.city_code,
+        "city_name": row.city_name,
+        "state": row.state,
+        "state_zh": STATE_ZH.get(row.state, row.state),
+        "on_time": row.on_time,
+        "received_local": row.received_local,
+        "file_name": row.file_name,
+        "versions": row.versions,
+        "rows_loaded": row.rows_loaded,
+        "rows_quarantined": row.rows_quarantined,
+        "warnings": row.warnings,
+        "reporting_rate": row.reporting_rate,
+        "counties": counties,
         "lagging_counties": lagging_counties,
-    }  # fmt: skip
+    }
 
 
 def cities(rollup: Rollup) -> list[dict[str, Any]]:
@@ -159,9 +185,13 @@ def history(rollup: Rollup) -> dict[str, Any]:
 
 def _point(p: HistoryPoint) -> dict[str, Any]:
     return {
-        "period": p.period, "indicator": p.indicator, "value": p.value, "expected": p.expected,
-        "target": p.target, "status": p.status,
-    }  # fmt: skip
+        "period": p.period,
+        "indicator": p.indicator,
+        "value": p.value,
+        "expected": p.expected,
+        "target": p.target,
+        "status": p.status,
+    }
 
 
 def rollup_json(rollup: Rollup) -> dict[str, Any]:
@@ -186,8 +216,11 @@ def _share(part: float | None, whole: float | None) -> float | None:
 
 
 def _progress(row: IndicatorRow) -> dict[str, Any]:
-    return {"row": row, "done": _share(row.value, row.target),
-            "due": _share(row.expected, row.target)}  # fmt: skip
+    return {
+        "row": row,
+        "done": _share(row.value, row.target),
+        "due": _share(row.expected, row.target),
+    }
 
 
 def history_chart(rollup: Rollup) -> str | None:
@@ -236,12 +269,14 @@ def outbox_entries(folder: Path, href_prefix: str) -> list[OutboxEntry]:
             headers = parser.parse(fh)
         entries.append(
             OutboxEntry(
-                name=path.name, href=href_prefix + path.name,
-                subject=str(headers.get("Subject", "")), to=str(headers.get("To", "")),
+                name=path.name,
+                href=href_prefix + path.name,
+                subject=str(headers.get("Subject", "")),
+                to=str(headers.get("To", "")),
                 size_kb=stat.st_size / 1024,
                 modified=dt.datetime.fromtimestamp(stat.st_mtime, tz).strftime("%Y-%m-%d %H:%M"),
             )
-        )  # fmt: skip
+        )
     entries.sort(key=lambda e: (e.modified, e.name), reverse=True)
     return entries
 
