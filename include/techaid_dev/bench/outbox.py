@@ -110,8 +110,11 @@ def measure(scale: float, work: Path, landing: Path | None, url: str | None) -> 
             from techaid_dev.synthetic import generate
 
             landing = work / "landing"
-            _timed(steps, "generate (not counted)", lambda: generate(
-                landing, PERIOD, PERIOD, scale=scale, messy=True))  # fmt: skip
+            _timed(
+                steps,
+                "generate (not counted)",
+                lambda: generate(landing, PERIOD, PERIOD, scale=scale, messy=True),
+            )
         url = url or f"sqlite:///{work / 'data' / 'warehouse.db'}"
         run: list[Step] = []
         _timed(run, "prepare", lambda: pipeline.prepare(url))
@@ -134,8 +137,17 @@ def measure(scale: float, work: Path, landing: Path | None, url: str | None) -> 
             "compose_emails again (re-run)",
             lambda: pipeline.compose_emails(url, PERIOD, plans, RUN_AFTER),
         )
-    return {"steps": steps, "run": run, "tail": tail, "composed": composed, "sent": sent,
-            "smtp": smtp, "again": again, "scale": scale, "url": url}  # fmt: skip
+    return {
+        "steps": steps,
+        "run": run,
+        "tail": tail,
+        "composed": composed,
+        "sent": sent,
+        "smtp": smtp,
+        "again": again,
+        "scale": scale,
+        "url": url,
+    }
 
 
 def section(result: dict[str, Any], measured: str) -> str:

@@ -128,11 +128,19 @@ def _bool_text(label: str, truth: bool, xlsx_value: Any) -> Planter:
 
 
 BOOL_WORDS = (
-    ("有", True, "有"), ("无", False, "无"),
-    ("Y", True, "Y"), ("N", False, "N"), ("yes", True, "yes"), ("no", False, "no"),
-    ("true", True, "true"), ("false", False, "false"), ("1", True, 1), ("0", False, 0),
-    ("√", True, "√"), ("×", False, "×"),
-)  # fmt: skip
+    ("有", True, "有"),
+    ("无", False, "无"),
+    ("Y", True, "Y"),
+    ("N", False, "N"),
+    ("yes", True, "yes"),
+    ("no", False, "no"),
+    ("true", True, "true"),
+    ("false", False, "false"),
+    ("1", True, 1),
+    ("0", False, 0),
+    ("√", True, "√"),
+    ("×", False, "×"),
+)
 
 
 def _date_text(

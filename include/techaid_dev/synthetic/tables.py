@@ -205,20 +205,22 @@ def counties_table(view: MonthView) -> Table:
             return float(base * level * fr.uniform(0.98, 1.02))  # noqa: B023 - used at once
 
         paired = f.paired
-        rows.append([
-            code,
-            sum(o.org_type == "expert_station" for o in orgs),
-            sum(x <= m for x in ms["caravan"]),
-            sum(x <= m for x in ms["museum_tour"]),
-            sum(x <= m for x in ms["school_museum"]),
-            sum(x <= m for x in ms["consulting"]),
-            sum(o.org_type == "federation" and o.location == "" for o in orgs),
-            round(flow(f.youth)),
-            f.projects + int(fr.random() < 0.3) if paired else 0,
-            round(flow(f.workers)) if paired else 0,
-            max(1, round(flow(f.talents))) if paired else 0,
-            round(flow(f.funds), 2) if paired else 0.0,
-        ])  # fmt: skip
+        rows.append(
+            [
+                code,
+                sum(o.org_type == "expert_station" for o in orgs),
+                sum(x <= m for x in ms["caravan"]),
+                sum(x <= m for x in ms["museum_tour"]),
+                sum(x <= m for x in ms["school_museum"]),
+                sum(x <= m for x in ms["consulting"]),
+                sum(o.org_type == "federation" and o.location == "" for o in orgs),
+                round(flow(f.youth)),
+                f.projects + int(fr.random() < 0.3) if paired else 0,
+                round(flow(f.workers)) if paired else 0,
+                max(1, round(flow(f.talents))) if paired else 0,
+                round(flow(f.funds), 2) if paired else 0.0,
+            ]
+        )
     return sheet_table("counties", rows)
 
 
@@ -227,11 +229,16 @@ def townships_table(view: MonthView) -> Table:
     for cw, code in view.counties:
         fed = {o.location for o in cw.orgs if o.org_type == "federation" and o.month <= m}
         for t in cw.townships:
-            rows.append([
-                code + t.suffix, t.name, t.eligible, t.suffix in fed,
-                t.industry if t.industry_month <= m else None,
-                t.society if t.society_month <= m else None,
-            ])  # fmt: skip
+            rows.append(
+                [
+                    code + t.suffix,
+                    t.name,
+                    t.eligible,
+                    t.suffix in fed,
+                    t.industry if t.industry_month <= m else None,
+                    t.society if t.society_month <= m else None,
+                ]
+            )
     return sheet_table("townships", rows)
 
 
@@ -239,13 +246,18 @@ def villages_table(view: MonthView) -> Table:
     m, rows = view.m, []
     for cw, code in view.counties:
         for i, v in enumerate(cw.villages):
-            rows.append([
-                code + v.suffix, v.name, v.one_product,
-                sum(o.month <= m for o in cw.village_assoc[i]),
-                sum(o.month <= m for o in cw.village_entities[i]),
-                v.brand if v.brand_month <= m else None,
-                v.estation_month <= m, v.covered_month <= m,
-            ])  # fmt: skip
+            rows.append(
+                [
+                    code + v.suffix,
+                    v.name,
+                    v.one_product,
+                    sum(o.month <= m for o in cw.village_assoc[i]),
+                    sum(o.month <= m for o in cw.village_entities[i]),
+                    v.brand if v.brand_month <= m else None,
+                    v.estation_month <= m,
+                    v.covered_month <= m,
+                ]
+            )
     return sheet_table("villages", rows)
 
 
@@ -275,11 +287,16 @@ def _filed_by(day: dt.date | None, period: str) -> dt.date | None:
 def experts_table(view: MonthView) -> Table:
     rows = [
         [
-            e.id, e.name, enum_zh("expert_source", e.source), enum_zh("specialty", e.specialty),
-            view.code_of(e.county), e.phone, _filed_by(e.filed, view.period),
+            e.id,
+            e.name,
+            enum_zh("expert_source", e.source),
+            enum_zh("specialty", e.specialty),
+            view.code_of(e.county),
+            e.phone,
+            _filed_by(e.filed, view.period),
         ]
         for e in _present(view.world.experts, view.m, view)
-    ]  # fmt: skip
+    ]
     return sheet_table("experts", rows)
 
 
@@ -312,11 +329,20 @@ def agreements_table(view: MonthView) -> Table:
         if a.target_kind == "village":
             assert isinstance(a.target, int), "a village target is the village's index"
             target = code + counties[a.county].villages[a.target].suffix
-        rows.append([
-            a.id, enum_zh("helper_kind", a.helper_kind), a.helper.id,
-            enum_zh("target_kind", a.target_kind), target, a.signed, a.start, a.end, *a.texts,
-            enum_zh("agreement_status", agreement_status(a, view.m, view.period)),
-        ])  # fmt: skip
+        rows.append(
+            [
+                a.id,
+                enum_zh("helper_kind", a.helper_kind),
+                a.helper.id,
+                enum_zh("target_kind", a.target_kind),
+                target,
+                a.signed,
+                a.start,
+                a.end,
+                *a.texts,
+                enum_zh("agreement_status", agreement_status(a, view.m, view.period)),
+            ]
+        )
     return sheet_table("agreements", rows)
 
 
@@ -352,10 +378,10 @@ def activities_table(view: MonthView) -> Table:
             day = start + dt.timedelta(days=int(ar.integers(0, (end - start).days + 1)))
             big = kind in ("science_event", "caravan_visit", "museum_tour")
             participants = int(ar.integers(50, 500) if big else ar.integers(10, 120))
-            drafts.append((day, ci, k, [
-                None, enum_zh("activity_kind", kind), day, code, village, ids, participants,
-                int(ar.integers(0, max(1, participants // 3))),
-            ]))  # fmt: skip
+            poor_households = int(ar.integers(0, max(1, participants // 3)))
+            kind_zh = enum_zh("activity_kind", kind)
+            row = [None, kind_zh, day, code, village, ids, participants, poor_households]
+            drafts.append((day, ci, k, row))
     drafts.sort(key=lambda d: d[:3])
     yyyymm = view.period.replace("-", "")
     rows = []
