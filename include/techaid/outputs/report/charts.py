@@ -7,9 +7,11 @@ identical bytes. Every chart is drawn with the registered CJK font (:mod:`.fonts
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 from matplotlib.artist import Artist
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from techaid.outputs.report import fonts
+from techaid.outputs.report import fonts, staged_charts
 from techaid.outputs.report.data import Rollup
 from techaid.outputs.report.labels import STATUS_COLOUR, indicator_label, status_zh
 
@@ -26,6 +28,14 @@ DPI = 144
 WIDTH = 9.0  # inches: 1296 px at DPI, shown at up to 900 px in the HTML
 GREY, RED, AMBER, GREEN, BLUE = "#9E9E9E", "#D32F2F", "#FFB300", "#2E7D32", "#1565C0"
 MONITORED = "#90A4AE"
+# What the PNGs depend on besides the rollup: the drawing code and matplotlib (staged charts are
+# keyed by both, so a worker drawing differently never reuses another's).
+DRAWING = hashlib.sha256(
+    b"".join(
+        Path(__file__).with_name(f).read_bytes() for f in ("charts.py", "fonts.py", "labels.py")
+    )
+    + matplotlib.__version__.encode()
+).hexdigest()
 CHART_TITLES = {
     "province_progress": "全省各指标完成情况（占目标比例）",
     "city_reporting": "各市按时报送率",
@@ -224,6 +234,12 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def render(rollup: Rollup) -> dict[str, bytes]:
-    """Chart name -> PNG bytes, in the order the report shows them."""
+def draw(rollup: Rollup) -> dict[str, bytes]:
+    """Chart name -> PNG bytes, in the order the report shows them, drawn now."""
     return {name: png_bytes(fig) for name, fig in figures(rollup).items()}
+
+
+def render(rollup: Rollup) -> dict[str, bytes]:
+    """The charts of :func:`draw`, drawn once per rollup content: the email and the page of a
+    monthly run are two tasks, and the second reads the PNGs the first staged (same bytes)."""
+    return staged_charts.drawn_once(rollup, draw, DRAWING)

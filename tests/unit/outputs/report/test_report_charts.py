@@ -55,7 +55,7 @@ def test_every_chinese_label_resolves_to_the_registered_cjk_font(rollup: Rollup)
 
 def test_rendering_logs_no_missing_glyph(rollup: Rollup, caplog: pytest.LogCaptureFixture) -> None:
     pngs: dict[str, bytes] = {}
-    assert glyph_complaints(lambda: pngs.update(charts.render(rollup)), caplog) == []
+    assert glyph_complaints(lambda: pngs.update(charts.draw(rollup)), caplog) == []
     assert all(png.startswith(b"\x89PNG") for png in pngs.values())
 
 
@@ -73,7 +73,7 @@ def test_the_check_would_see_boxes(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_charts_are_byte_identical_when_drawn_again(rollup: Rollup) -> None:
-    assert charts.render(rollup) == charts.render(rollup)
+    assert charts.draw(rollup) == charts.draw(rollup)
 
 
 def test_missing_font_stops_with_the_command_to_fix_it(
