@@ -73,9 +73,15 @@ def finding(
     if personal:
         text = mask(text)
     message = spec.message.format(
-        row=row, sheet=sheet or "", sheet_zh=sheet_zh, column=column or "",
-        column_zh=column_zh, value=text, detail=detail, **fields,
-    )  # fmt: skip
+        row=row,
+        sheet=sheet or "",
+        sheet_zh=sheet_zh,
+        column=column or "",
+        column_zh=column_zh,
+        value=text,
+        detail=detail,
+        **fields,
+    )
     return Finding(
         rule, spec.severity, message, sheet, row, column, text if value is not None else None
     )

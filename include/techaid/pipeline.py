@@ -129,17 +129,28 @@ def _version_dict(v: disc.Version, root: str) -> dict[str, Any]:
 
 def _version_info(d: dict[str, Any]) -> versions.VersionInfo:
     return versions.VersionInfo.of(
-        d["city_code"], d["period"], d["sha256"], d["path"],
-        dt.datetime.fromisoformat(d["received_at"]), d["size_bytes"],
-    )  # fmt: skip
+        city_code=d["city_code"],
+        period=d["period"],
+        sha256=d["sha256"],
+        file_path=d["path"],
+        received_at=dt.datetime.fromisoformat(d["received_at"]),
+        size_bytes=d["size_bytes"],
+    )
 
 
 def _landing_file(d: dict[str, Any]) -> disc.LandingFile:
     return disc.LandingFile(
-        path=d["path"], rel_path=d["file_name"], file_name=d["file_name"], kind="submission",
-        city_code=d["city_code"], period=d["period"], register_date=None, sha256=d["sha256"],
-        size=d["size_bytes"], mtime=dt.datetime.fromisoformat(d["received_at"]),
-    )  # fmt: skip
+        path=d["path"],
+        rel_path=d["file_name"],
+        file_name=d["file_name"],
+        kind="submission",
+        city_code=d["city_code"],
+        period=d["period"],
+        register_date=None,
+        sha256=d["sha256"],
+        size=d["size_bytes"],
+        mtime=dt.datetime.fromisoformat(d["received_at"]),
+    )
 
 
 # ---------------------------------------------------------------- read, check, load
@@ -321,9 +332,13 @@ def load_register(engine: Any, root: str, upload: register.RegisterUpload) -> st
     if not register_checks.refuses(findings):
         frames = {n: f.drop(columns=["row_number"]) for n, f in read.frames.items()}
         wh_register.load_register(
-            engine, upload.register_date, frames.get("villages"), frames.get("households"),
-            upload.shas, "accepted",
-        )  # fmt: skip
+            engine,
+            upload.register_date,
+            villages=frames.get("villages"),
+            households=frames.get("households"),
+            shas=upload.shas,
+            status="accepted",
+        )
         for f in findings:
             log.warning("register %s: %s", upload.register_date, f.message)
         log.info("register %s: accepted", upload.register_date)
@@ -343,9 +358,15 @@ def _register_info(upload: register.RegisterUpload) -> versions.VersionInfo:
     """A register's ``submission`` row: no city nor period, one version per content of the pair."""
     sha = upload.sha256
     return versions.VersionInfo(
-        versions.submission_id(None, None, sha), None, None, upload.folder, upload.path, sha,
-        upload.received_at, upload.size,
-    )  # fmt: skip
+        submission_id=versions.submission_id(None, None, sha),
+        city_code=None,
+        period=None,
+        file_name=upload.folder,
+        file_path=upload.path,
+        sha256=sha,
+        received_at=upload.received_at,
+        size_bytes=upload.size,
+    )
 
 
 def _rows_with_errors(findings: list[Finding]) -> dict[str, set[int]]:

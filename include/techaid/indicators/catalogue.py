@@ -31,9 +31,17 @@ LEVELS = ("county", "city", "province")
 OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_empty")
 # Sheets whose rows the SQL can attribute to a county (macro county_join in sql/indicators/).
 COUNTY_SHEETS = frozenset(
-    {"counties", "townships", "villages", "households", "experts", "organizations", "agreements",
-     "activities"}
-)  # fmt: skip
+    {
+        "counties",
+        "townships",
+        "villages",
+        "households",
+        "experts",
+        "organizations",
+        "agreements",
+        "activities",
+    }
+)
 REGISTER_POPULATIONS = {"register_villages": "villages", "register_households": "households"}
 
 Level = Literal["county", "city", "province"]
@@ -293,10 +301,21 @@ class Catalogue(_Strict):
 
 
 _TYPE_KIND = {
-    "int": "number", "decimal": "number", "bool": "bool", "date": "date",
-    "code6": "text", "code9": "text", "code12": "text", "code": "text", "text": "text",
-    "id": "text", "household_id": "text", "enum": "text", "id_list": "text", "period": "text",
-}  # fmt: skip
+    "int": "number",
+    "decimal": "number",
+    "bool": "bool",
+    "date": "date",
+    "code6": "text",
+    "code9": "text",
+    "code12": "text",
+    "code": "text",
+    "text": "text",
+    "id": "text",
+    "household_id": "text",
+    "enum": "text",
+    "id_list": "text",
+    "period": "text",
+}
 
 
 class _Checker:

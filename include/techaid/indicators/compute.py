@@ -123,9 +123,13 @@ def _fill_county_map(conn: Connection, period: str, hierarchy: Any) -> None:
     for unit in hierarchy.counties(period):
         for code in hierarchy.lineage(unit.code):
             rows.append(
-                {"period": period, "code": code, "county_code": unit.code,
-                 "city_code": unit.parent_code}
-            )  # fmt: skip
+                {
+                    "period": period,
+                    "code": code,
+                    "county_code": unit.code,
+                    "city_code": unit.parent_code,
+                }
+            )
     if rows:
         conn.execute(insert(cmap), rows)
 
@@ -239,9 +243,13 @@ def _publish_values(conn: Connection, params: dict[str, Any], s: Settings) -> li
         sqlgen.run(conn, "select_indicator_history", params), s.hierarchy, s.window
     )
     values = assess(
-        rows, period=params["period"], catalogue=s.catalogue, hierarchy=s.hierarchy,
-        window=s.window, history=history,
-    )  # fmt: skip
+        rows,
+        period=params["period"],
+        catalogue=s.catalogue,
+        hierarchy=s.hierarchy,
+        window=s.window,
+        history=history,
+    )
     sqlgen.run(conn, "delete_indicator_value", params)
     if values:
         conn.execute(insert(published.indicator_value), values)

@@ -88,8 +88,9 @@ def _snapshot_measures(cat: Catalogue, schema: config.Schema) -> Run | None:
             population = Term(sheet=v.population, where=v.population_where)
             den = terms.add(population)
             num = terms.add(population, extra=v.numerator)
-            inds.append({"code": ind.code, "rollup": "ratio_of_sums", "numerator": num,
-                         "denominator": den})  # fmt: skip
+            inds.append(
+                {"code": ind.code, "rollup": "ratio_of_sums", "numerator": num, "denominator": den}
+            )
     if not inds:
         return None
     for i in inds:
@@ -138,8 +139,16 @@ def _register_shares(cat: Catalogue, schema: config.Schema, population: str) -> 
         used_reg.update(v.population_where)
         used_snap.update(v.numerator)
         n = len(inds) + 1  # the measures: n<n> counted of d<n> in the population
-        inds.append({"code": ind.code, "rollup": "ratio_of_sums", "in_population": pop,
-                     "counted": counted, "numerator": f"n{n}", "denominator": f"d{n}"})  # fmt: skip
+        inds.append(
+            {
+                "code": ind.code,
+                "rollup": "ratio_of_sums",
+                "in_population": pop,
+                "counted": counted,
+                "numerator": f"n{n}",
+                "denominator": f"d{n}",
+            }
+        )
     if not inds:
         return None
     numerators = [i["numerator"] for i in inds]

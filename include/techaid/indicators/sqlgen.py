@@ -205,5 +205,9 @@ def _compile_date(c: str, op: str, value: Any, binds: Binds, source: str) -> str
         return f"({c} >= {day()} and {c} < {nxt()})"
     if op == "ne":
         return f"({c} < {day()} or {c} >= {nxt()})"
-    return {"lt": lambda: f"{c} < {day()}", "lte": lambda: f"{c} < {nxt()}",
-            "gt": lambda: f"{c} >= {nxt()}", "gte": lambda: f"{c} >= {day()}"}[op]()  # fmt: skip
+    return {
+        "lt": lambda: f"{c} < {day()}",
+        "lte": lambda: f"{c} < {nxt()}",
+        "gt": lambda: f"{c} >= {nxt()}",
+        "gte": lambda: f"{c} >= {day()}",
+    }[op]()

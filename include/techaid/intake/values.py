@@ -54,10 +54,25 @@ CODE_DIGITS: dict[str, tuple[int, ...]] = {
 # accepted spelling is a counted repair.
 BOOL_CANONICAL = {"是": True, "否": False}
 BOOL_ALTERNATIVES = {
-    "有": True, "无": False, "y": True, "n": False, "yes": True, "no": False,
-    "true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False,
-    "√": True, "×": False, "✓": True, "✔": True, "✗": False, "✘": False,
-}  # fmt: skip
+    "有": True,
+    "无": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "1.0": True,
+    "0.0": False,
+    "√": True,
+    "×": False,
+    "✓": True,
+    "✔": True,
+    "✗": False,
+    "✘": False,
+}
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # Excel serial day numbers taken as dates: 1950-01-01 .. 2099-12-31. Outside it a number is far

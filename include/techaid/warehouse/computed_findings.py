@@ -50,9 +50,14 @@ def unlisted_findings(period: str, unlisted: Iterable[Unlisted]) -> dict[str, li
         if v.period != period:
             continue
         out.setdefault(v.city_code, []).append(
-            finding(VILLAGE_UNLISTED, sheet="villages", column="village_code",
-                    value=v.village_code, detail=v.village_name or "名称未登记")
-        )  # fmt: skip
+            finding(
+                VILLAGE_UNLISTED,
+                sheet="villages",
+                column="village_code",
+                value=v.village_code,
+                detail=v.village_name or "名称未登记",
+            )
+        )
     return out
 
 
@@ -107,13 +112,19 @@ def _replace_city(
             sa.insert(issue),
             [
                 {
-                    "submission_id": current, "seq": (last or 0) + i, "sheet": f.sheet,
-                    "row_number": f.row, "column_name": f.column, "value": f.value,
-                    "rule": f.rule, "severity": f.severity, "message": f.message,
+                    "submission_id": current,
+                    "seq": (last or 0) + i,
+                    "sheet": f.sheet,
+                    "row_number": f.row,
+                    "column_name": f.column,
+                    "value": f.value,
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "message": f.message,
                 }
                 for i, f in enumerate(added, start=1)
             ],
-        )  # fmt: skip
+        )
     change = Counter({sid: -n for sid, n in dropped.items()})
     if current is not None:
         change[current] += sum(f.severity == "warning" for f in added)

@@ -77,9 +77,12 @@ def _landing_row(path: str, stat: Sequence[Any], kind: str | None) -> dict[str, 
     size, mtime, sha = stat[:3]
     found_kind = stat[3] if len(stat) > 3 else None
     return {
-        "path": path, "size_bytes": int(size), "mtime": utc_naive(mtime), "sha256": sha,
+        "path": path,
+        "size_bytes": int(size),
+        "mtime": utc_naive(mtime),
+        "sha256": sha,
         "kind": kind or found_kind or landing_kind(path),
-    }  # fmt: skip
+    }
 
 
 def _insert_for(conn: Connection, table: sa.Table) -> Any:

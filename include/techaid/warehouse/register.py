@@ -44,8 +44,9 @@ def load_register(
                 sa.select(rv.c.status).where(rv.c.register_date == register_date)
             ).scalar()
             if held == "accepted":
-                log.warning("register %s: refused version not loaded; the accepted one stays",
-                            register_date)  # fmt: skip
+                log.warning(
+                    "register %s: refused version not loaded; the accepted one stays", register_date
+                )
                 return False
         conn.execute(sa.delete(rv).where(rv.c.register_date == register_date))
         for table in tables.values():

@@ -28,7 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-)  # fmt: skip
+)
 from sqlalchemy.types import TypeEngine
 
 from techaid import config

@@ -77,9 +77,15 @@ class VersionInfo:
     ) -> VersionInfo:
         """Build one with its deterministic id and the file name taken from the path."""
         return cls(
-            submission_id(city_code, period, sha256), city_code, period,
-            PurePosixPath(file_path).name, file_path, sha256, received_at, size_bytes,
-        )  # fmt: skip
+            submission_id=submission_id(city_code, period, sha256),
+            city_code=city_code,
+            period=period,
+            file_name=PurePosixPath(file_path).name,
+            file_path=file_path,
+            sha256=sha256,
+            received_at=received_at,
+            size_bytes=size_bytes,
+        )
 
 
 @dataclass(frozen=True)
@@ -284,13 +290,18 @@ def _replace_issues(conn: Connection, sid: str, findings: list[Finding]) -> None
     conn.execute(sa.delete(t).where(t.c.submission_id == sid))
     rows = [
         {
-            "submission_id": sid, "seq": seq, "sheet": f.sheet,
+            "submission_id": sid,
+            "seq": seq,
+            "sheet": f.sheet,
             "row_number": int(f.row) if f.row is not None else None,
-            "column_name": f.column, "value": f.value, "rule": f.rule,
-            "severity": f.severity, "message": f.message,
+            "column_name": f.column,
+            "value": f.value,
+            "rule": f.rule,
+            "severity": f.severity,
+            "message": f.message,
         }
         for seq, f in enumerate(findings, start=1)
-    ]  # fmt: skip
+    ]
     if rows:
         conn.execute(sa.insert(t), rows)
 
@@ -300,12 +311,15 @@ def _replace_repairs(conn: Connection, sid: str, repairs: Counter) -> None:
     conn.execute(sa.delete(t).where(t.c.submission_id == sid))
     rows = [
         {
-            "submission_id": sid, "sheet": sheet or "", "column_name": column or "",
-            "repair": kind, "count": int(n),
+            "submission_id": sid,
+            "sheet": sheet or "",
+            "column_name": column or "",
+            "repair": kind,
+            "count": int(n),
         }
         for (sheet, column, kind), n in sorted(repairs.items(), key=lambda kv: kv[0])
         if n > 0
-    ]  # fmt: skip
+    ]
     if rows:
         conn.execute(sa.insert(t), rows)
 
