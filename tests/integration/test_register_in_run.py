@@ -110,6 +110,10 @@ def test_a_bad_register_is_refused_and_the_month_runs_on(techaid_env) -> None:
     rows = list(openpyxl.load_workbook(book)["问题清单"].iter_rows(values_only=True))
     assert rows[1][4] == "register.refused"
     assert len(rows) == len(issues) + 1
+    # Sheets named as the register's files, not as the monthly sheets of the same name.
+    by_rule = {r[4]: r for r in rows[1:]}
+    assert by_rule["register.duplicate_key"][0] == "建档立卡贫困户"
+    assert by_rule["register.county_invalid"][0] == "贫困村名册"
 
     # The next run changes nothing and records nothing twice.
     run_month(url, landing, "2018-06")

@@ -260,6 +260,22 @@ class Schema(Strict):
     def enum_values(self, name: str) -> dict[str, str]:
         return self.enums[name]
 
+    def labels(
+        self, sheet: str | None, column: str | None, register: bool = False
+    ) -> tuple[str, str]:
+        """Chinese sheet and column names for a finding or repair (a name outside the schema as
+        the office wrote it). A register's ``households`` is the register file, not the monthly
+        sheet of the same name."""
+        if sheet == "meta":
+            key = self.meta.keys.get(column or "")
+            return self.meta.zh, key.zh if key else (column or "")
+        group = (self.register_sheets, self.sheets) if register else (self.sheets,)
+        spec = next((g[sheet] for g in group if sheet in g), None)
+        if spec is None:
+            return sheet or "", column or ""
+        col = spec.columns.get(column or "")
+        return spec.zh, col.zh if col else (column or "")
+
 
 # ---------------------------------------------------------------- rule registry
 

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from techaid import config, paths
 from techaid.warehouse import schema
 from techaid.warehouse.engine import make_engine
+from techaid.warehouse.landing import landing_kind
 
 FOLDER = "feedback"
 SUMMARY_SHEET, ISSUES_SHEET = "概要", "问题清单"
@@ -84,19 +85,6 @@ def feedback_path(out_dir: Path, sub: Mapping[str, Any]) -> Path:
 
 
 # ---------------------------------------------------------------- labels
-
-
-def _labels(sheet: str | None, column: str | None) -> tuple[str, str]:
-    """Chinese sheet and column names (names not in the schema as the office wrote them)."""
-    s = config.schema()
-    if sheet == "meta":
-        col = s.meta.keys.get(column or "")
-        return s.meta.zh, col.zh if col else (column or "")
-    spec = s.sheets.get(sheet or "") or s.register_sheets.get(sheet or "")
-    if spec is None:
-        return sheet or "", column or ""
-    col = spec.columns.get(column or "")
-    return spec.zh, col.zh if col else (column or "")
 
 
 def _local_time(received_at: dt.datetime) -> str:
@@ -160,8 +148,8 @@ def _cell(ws: Any, value: Any, bold: bool = False) -> Cell:
     return cell
 
 
-def _issue_cells(ws: Any, issue: Mapping[str, Any]) -> list[Cell]:
-    sheet_zh, column_zh = _labels(issue["sheet"], issue["column_name"])
+def _issue_cells(ws: Any, issue: Mapping[str, Any], register: bool) -> list[Cell]:
+    sheet_zh, column_zh = config.schema().labels(issue["sheet"], issue["column_name"], register)
     values = (
         sheet_zh,
         issue["row_number"],
@@ -184,7 +172,7 @@ def _write_summary(wb: Workbook, rows: Sequence[tuple[str, Any]]) -> None:
         ws.append([_cell(ws, label, bold=True), value_cell])
 
 
-def _write_issues(wb: Workbook, issues: Sequence[Mapping[str, Any]]) -> None:
+def _write_issues(wb: Workbook, issues: Sequence[Mapping[str, Any]], register: bool) -> None:
     """Every issue; past Excel's row limit they continue on 问题清单(2), (3), ..."""
     chunks = [issues[i : i + MAX_ROWS] for i in range(0, len(issues), MAX_ROWS)] or [[]]
     for n, chunk in enumerate(chunks, start=1):
@@ -195,7 +183,7 @@ def _write_issues(wb: Workbook, issues: Sequence[Mapping[str, Any]]) -> None:
         ws.auto_filter.ref = f"A1:G{len(chunk) + 1}"
         ws.append([_cell(ws, h, bold=True) for h in ISSUE_HEADER])
         for issue in chunk:
-            ws.append(_issue_cells(ws, issue))
+            ws.append(_issue_cells(ws, issue, register))
 
 
 # ---------------------------------------------------------------- a stable file
@@ -253,7 +241,7 @@ def write_feedback(
     counts = Counter(i["severity"] for i in issues)
     wb = Workbook(write_only=True)
     _write_summary(wb, _summary_rows(sub, counts))
-    _write_issues(wb, issues)
+    _write_issues(wb, issues, landing_kind(sub["file_path"] or "") == "register")
     _write_atomic(path, _stable_bytes(wb, sub["received_at"]))
     return path
 

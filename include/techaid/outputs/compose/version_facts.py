@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from techaid import config
 from techaid.outputs.compose.common import one_line, scrub
 from techaid.periods import period_of
+from techaid.warehouse.landing import landing_kind
 from techaid.warehouse.schema import dq_issue, repair_count, submission
 
 BODY_ISSUES = 50  # issues listed in a body; every one of them is in the attached workbook
@@ -96,25 +97,12 @@ class VersionFacts:
         return period_of(self.received_at.date())
 
 
-def labels(sheet: str | None, column: str | None) -> tuple[str, str]:
-    """Chinese sheet and column names (a name outside the schema as the office wrote it)."""
-    schema = config.schema()
-    if sheet == "meta":
-        col = schema.meta.keys.get(column or "")
-        return schema.meta.zh, col.zh if col else (column or "")
-    spec = schema.sheets.get(sheet or "") or schema.register_sheets.get(sheet or "")
-    if spec is None:
-        return sheet or "", column or ""
-    col = spec.columns.get(column or "")
-    return spec.zh, col.zh if col else (column or "")
-
-
 def _severity_rank() -> Any:
     t = dq_issue
     return sa.case({s: i for i, s in enumerate(SEVERITY_ORDER)}, value=t.c.severity, else_=9)
 
 
-def _issues(conn: Connection, sid: str, severities: Sequence[str]) -> list[Issue]:
+def _issues(conn: Connection, sid: str, severities: Sequence[str], register: bool) -> list[Issue]:
     t = dq_issue
     rows = conn.execute(
         sa.select(t)
@@ -124,7 +112,7 @@ def _issues(conn: Connection, sid: str, severities: Sequence[str]) -> list[Issue
     ).mappings()
     out = []
     for r in rows:
-        sheet_zh, column_zh = labels(r["sheet"], r["column_name"])
+        sheet_zh, column_zh = config.schema().labels(r["sheet"], r["column_name"], register)
         out.append(
             Issue(
                 sheet=one_line(sheet_zh, 40),
@@ -139,7 +127,7 @@ def _issues(conn: Connection, sid: str, severities: Sequence[str]) -> list[Issue
     return out
 
 
-def _repairs(conn: Connection, sid: str) -> list[Repair]:
+def _repairs(conn: Connection, sid: str, register: bool) -> list[Repair]:
     t = repair_count
     rows = conn.execute(
         sa.select(t)
@@ -148,7 +136,9 @@ def _repairs(conn: Connection, sid: str) -> list[Repair]:
     ).mappings()
     out = []
     for r in rows:
-        sheet_zh, column_zh = labels(r["sheet"] or None, r["column_name"] or None)
+        sheet_zh, column_zh = config.schema().labels(
+            r["sheet"] or None, r["column_name"] or None, register
+        )
         out.append(Repair(scrub(sheet_zh), scrub(column_zh), r["repair"], int(r["count"])))
     return out
 
@@ -183,17 +173,18 @@ def read_versions(
                 out.append(_facts(s))
                 continue
             rules = _rule_counts(conn, sid)
+            register = landing_kind(s["file_path"] or "") == "register"
             severities: Counter[str] = Counter()
             for severity, _, n in rules:
                 severities[severity] += n
             out.append(
                 _facts(
                     s,
-                    repairs=_repairs(conn, sid),
+                    repairs=_repairs(conn, sid, register),
                     severities=dict(severities),
                     rules=rules,
-                    first_issues=_issues(conn, sid, SEVERITY_ORDER),
-                    first_warnings=_issues(conn, sid, ("warning",)),
+                    first_issues=_issues(conn, sid, SEVERITY_ORDER, register),
+                    first_warnings=_issues(conn, sid, ("warning",), register),
                 )
             )
     return out
