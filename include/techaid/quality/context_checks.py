@@ -34,8 +34,15 @@ CONTEXT_RULE_SHEETS: dict[str, tuple[str, ...]] = {
     "dq.county_missing": ("counties",),
     "dq.county_repeated": ("counties",),
     "dq.county_quarantined": ("counties",),
-    "dq.code_recoded": ("counties", "townships", "villages", "experts", "organizations",
-                        "agreements", "activities"),
+    "dq.code_recoded": (
+        "counties",
+        "townships",
+        "villages",
+        "experts",
+        "organizations",
+        "agreements",
+        "activities",
+    ),
     "dq.unknown_expert": ("agreements", "activities", "evaluations"),
     "dq.unknown_organization": ("agreements", "evaluations"),
     "dq.household_unregistered": ("households", "agreements"),
@@ -45,7 +52,7 @@ CONTEXT_RULE_SHEETS: dict[str, tuple[str, ...]] = {
     "dq.outlier": ("counties",),
     "dq.jump": ("counties",),
     "dq.id_in_other_city": ("experts", "organizations"),  # techaid.quality.cross_city
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -195,9 +202,15 @@ def county_rows(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
             for row, code in rows:
                 others = "、".join(str(r) for r, _ in rows if r != row)
                 out.append(
-                    finding("dq.county_repeated", sheet="counties", row=row, column="county_code",
-                            value=code, detail=others)
-                )  # fmt: skip
+                    finding(
+                        "dq.county_repeated",
+                        sheet="counties",
+                        row=row,
+                        column="county_code",
+                        value=code,
+                        detail=others,
+                    )
+                )
     return out
 
 
@@ -212,10 +225,15 @@ def county_quarantined(parsed: ParsedFile, findings: Iterable[Finding]) -> list[
     )
     codes = dict(zip(frame[ROW].astype(int), frame["county_code"], strict=True))
     return [
-        finding("dq.county_quarantined", sheet="counties", row=r, column="county_code",
-                value=text(codes.get(r)))
+        finding(
+            "dq.county_quarantined",
+            sheet="counties",
+            row=r,
+            column="county_code",
+            value=text(codes.get(r)),
+        )
         for r in bad
-    ]  # fmt: skip
+    ]
 
 
 # ---------------------------------------------------------------- codes mapped across recodes
@@ -261,9 +279,16 @@ def recoded_codes(
         hit = prefix.isin(list(mapped)).fillna(False).to_numpy(dtype=bool)
         for code, rows in frame.loc[hit, ROW].groupby(prefix[hit].to_numpy()):
             out.append(
-                finding("dq.code_recoded", sheet=sheet, row=int(rows.min()), column=column,
-                        value=code, count=len(rows), mapped=ctx.accepted_counties[str(code)].code)
-            )  # fmt: skip
+                finding(
+                    "dq.code_recoded",
+                    sheet=sheet,
+                    row=int(rows.min()),
+                    column=column,
+                    value=code,
+                    count=len(rows),
+                    mapped=ctx.accepted_counties[str(code)].code,
+                )
+            )
     return out
 
 
@@ -300,9 +325,14 @@ def unknown_references(parsed: ParsedFile) -> list[Finding]:
             unknown = [i for i in str(ids).split(";") if i and i not in expert_ids]
             if unknown:
                 out.append(
-                    finding("dq.unknown_expert", sheet="activities", row=int(row),
-                            column="expert_ids", value="、".join(unknown))
-                )  # fmt: skip
+                    finding(
+                        "dq.unknown_expert",
+                        sheet="activities",
+                        row=int(row),
+                        column="expert_ids",
+                        value="、".join(unknown),
+                    )
+                )
     return out
 
 
@@ -318,18 +348,28 @@ def unregistered_households(parsed: ParsedFile, ctx: CheckContext) -> list[Findi
             households.loc[bad, ROW], households.loc[bad, "household_id"], strict=True
         ):
             out.append(
-                finding("dq.household_unregistered", sheet="households", row=int(row),
-                        column="household_id", value=value)
-            )  # fmt: skip
+                finding(
+                    "dq.household_unregistered",
+                    sheet="households",
+                    row=int(row),
+                    column="household_id",
+                    value=value,
+                )
+            )
     agreements = _frame(parsed, "agreements")
     if agreements is not None:
         rows = agreements[_eq(agreements["target_kind"], "household")]
         bad_rows = rows[_not_in(rows["target_id"], ctx.register_households)]
         for row, value in zip(bad_rows[ROW], bad_rows["target_id"], strict=True):
             out.append(  # a household id is personal data wherever it appears
-                finding("dq.household_unregistered", sheet="agreements", row=int(row),
-                        column="target_id", value=mask(str(value)))
-            )  # fmt: skip
+                finding(
+                    "dq.household_unregistered",
+                    sheet="agreements",
+                    row=int(row),
+                    column="target_id",
+                    value=mask(str(value)),
+                )
+            )
     return out
 
 
@@ -357,10 +397,16 @@ def count_disagreements(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
                 continue  # an unusable count is already a row error
             if int(reported) != listed.get(county, 0):
                 out.append(
-                    finding("dq.stations_disagree", sheet="counties", row=int(row),
-                            column="expert_stations", value=text(code), reported=int(reported),
-                            listed=listed.get(county, 0))
-                )  # fmt: skip
+                    finding(
+                        "dq.stations_disagree",
+                        sheet="counties",
+                        row=int(row),
+                        column="expert_stations",
+                        value=text(code),
+                        reported=int(reported),
+                        listed=listed.get(county, 0),
+                    )
+                )
     villages = _frame(parsed, "villages")
     if villages is not None and "service_covered" in villages.columns:
         supported: set[str] = set()
@@ -376,9 +422,14 @@ def count_disagreements(parsed: ParsedFile, ctx: CheckContext) -> list[Finding]:
         bad = covered[_not_in(covered["village_code"], supported)]
         for row, code in zip(bad[ROW], bad["village_code"], strict=True):
             out.append(
-                finding("dq.covered_without_support", sheet="villages", row=int(row),
-                        column="service_covered", value=code)
-            )  # fmt: skip
+                finding(
+                    "dq.covered_without_support",
+                    sheet="villages",
+                    row=int(row),
+                    column="service_covered",
+                    value=code,
+                )
+            )
     return out
 
 
@@ -472,7 +523,13 @@ def history_warnings(
         ]
         for rule, col, fields in hits:
             out.append(
-                finding(rule, sheet="counties", row=int(row[ROW]), column=col,
-                        value=text(row[col]), **fields)
-            )  # fmt: skip
+                finding(
+                    rule,
+                    sheet="counties",
+                    row=int(row[ROW]),
+                    column=col,
+                    value=text(row[col]),
+                    **fields,
+                )
+            )
     return out

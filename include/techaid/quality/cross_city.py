@@ -44,7 +44,8 @@ def cross_city_duplicates(
             if value in others:
                 cities = "、".join(h.name(c) for c in sorted(others[value]))
                 out.append(
-                    finding(RULE, sheet=sheet, row=int(row), column=column, value=value,
-                            detail=cities)
-                )  # fmt: skip
+                    finding(
+                        RULE, sheet=sheet, row=int(row), column=column, value=value, detail=cities
+                    )
+                )
     return out

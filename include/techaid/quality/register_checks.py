@@ -107,10 +107,17 @@ def duplicate_keys(name: str, frame: pd.DataFrame) -> list[Finding]:
             others = [str(m) for m in numbers if m != n]
             more = "等" if len(others) > MAX_ROWS_NAMED else ""
             out.append(
-                finding("register.duplicate_key", sheet=name, row=n, column=key, value=shown,
-                        detail="、".join(others[:MAX_ROWS_NAMED]) + more,
-                        file=FILE_NAMES[name], key_zh=spec.columns[key].zh)
-            )  # fmt: skip
+                finding(
+                    "register.duplicate_key",
+                    sheet=name,
+                    row=n,
+                    column=key,
+                    value=shown,
+                    detail="、".join(others[:MAX_ROWS_NAMED]) + more,
+                    file=FILE_NAMES[name],
+                    key_zh=spec.columns[key].zh,
+                )
+            )
     return sorted(out, key=lambda f: f.row or 0)
 
 
@@ -133,11 +140,18 @@ def invalid_counties(
     codes = _text(villages["county_code"])
     bad = (codes.notna() & ~codes.isin(valid)).fillna(False).to_numpy(dtype=bool)
     return [
-        finding("register.county_invalid", sheet="villages", row=int(row), column="county_code",
-                value=code, detail=explain_county(code, day, h), date=day.isoformat(),
-                file=FILE_NAMES["villages"])
+        finding(
+            "register.county_invalid",
+            sheet="villages",
+            row=int(row),
+            column="county_code",
+            value=code,
+            detail=explain_county(code, day, h),
+            date=day.isoformat(),
+            file=FILE_NAMES["villages"],
+        )
         for row, code in zip(villages.loc[bad, ROW], codes[bad], strict=True)
-    ]  # fmt: skip
+    ]
 
 
 # (column, its leading digits, the parent column they must equal)
@@ -158,11 +172,19 @@ def prefix_mismatches(villages: pd.DataFrame) -> list[Finding]:
         bad = differs.fillna(False).to_numpy(dtype=bool)
         for row, value, expected in zip(villages.loc[bad, ROW], child[bad], par[bad], strict=True):
             out.append(
-                finding("register.prefix_mismatch", sheet="villages", row=int(row),
-                        column=column, value=value, detail=expected, digits=n,
-                        code_zh=spec.columns[column].zh, parent_zh=spec.columns[parent].zh,
-                        file=FILE_NAMES["villages"])
-            )  # fmt: skip
+                finding(
+                    "register.prefix_mismatch",
+                    sheet="villages",
+                    row=int(row),
+                    column=column,
+                    value=value,
+                    detail=expected,
+                    digits=n,
+                    code_zh=spec.columns[column].zh,
+                    parent_zh=spec.columns[parent].zh,
+                    file=FILE_NAMES["villages"],
+                )
+            )
     return sorted(out, key=lambda f: (f.row or 0, f.column or ""))
 
 
@@ -179,8 +201,15 @@ def unknown_villages(
     if not np.any(bad):
         return []
     return [
-        finding("register.village_unknown", sheet="households", row=int(row),
-                column="village_code", value=code, detail=code[:6], date=day.isoformat(),
-                file=FILE_NAMES["households"])
+        finding(
+            "register.village_unknown",
+            sheet="households",
+            row=int(row),
+            column="village_code",
+            value=code,
+            detail=code[:6],
+            date=day.isoformat(),
+            file=FILE_NAMES["households"],
+        )
         for row, code in zip(households.loc[bad, ROW], codes[bad], strict=True)
-    ]  # fmt: skip
+    ]
