@@ -32,7 +32,6 @@ _VALIDATED: dict[tuple[str, int, str], tuple[Any, list]] = {}
 def _validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each distinct sheet validated by GX once per process (see the module docstring)."""
     from techaid.quality import gx_runner
-    from techaid.quality.gx_context import load_suite
 
     validate = gx_runner.validate_frame
 
@@ -46,7 +45,7 @@ def _validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     ) -> list:
         if suite is not None or keep is not None:
             return validate(sheet, frame, parameters, suite=suite, keep=keep)
-        loaded = load_suite(sheet)
+        loaded = gx_runner.load_suite(sheet)  # the suite validate_frame itself loads
         used = gx_runner._parameter_names(loaded)
         params = sorted((k, v) for k, v in dict(parameters or {}).items() if k in used)
         digest = hashlib.sha256(pickle.dumps((frame, params))).hexdigest()
