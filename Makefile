@@ -95,7 +95,8 @@ test: install
 
 # The fast tier, for every change: no Airflow run, no PostgreSQL, no browser, nothing slow, spread
 # over every core (pytest-xdist, one file per worker so module fixtures are built once); a test
-# stuck for 2 minutes fails. `make test` runs everything.
+# stuck for 2 minutes fails. `make test` runs everything. About 30 s on 2 idle cores (55 s of CPU;
+# one process takes 53 s): keep it under a minute, or the edit loop stops running it.
 UNIT_MARKERS := not postgres and not airflow and not slow and not browser and not distributed
 test-unit: install
 	$(TEST_ENV) $(PY) -m pytest tests/unit -m "$(UNIT_MARKERS)" -n auto --dist loadfile --timeout=120
