@@ -69,24 +69,34 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
         case "not_before":
             return [
                 ex.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=chk.column, column_B=chk.other, or_equal=True,
-                    ignore_row_if="either_value_is_missing", notes=note, **common,
+                    column_A=chk.column,
+                    column_B=chk.other,
+                    or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
         case "in_month":
             return [
                 ex.ExpectColumnValuesToBeBetween(
-                    column=chk.column, min_value=_param(MONTH_START),
-                    max_value=_param(MONTH_END), notes=note, **common,
+                    column=chk.column,
+                    min_value=_param(MONTH_START),
+                    max_value=_param(MONTH_END),
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
         case "recent_year":
             return [
                 ex.ExpectColumnValuesToBeBetween(
-                    column=chk.column, min_value=_param(YEAR_BEFORE),
-                    max_value=_param(FILE_YEAR), notes=note, **common,
+                    column=chk.column,
+                    min_value=_param(YEAR_BEFORE),
+                    max_value=_param(FILE_YEAR),
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
         case "regex":
             return [
                 ex.ExpectColumnValuesToMatchRegex(
@@ -103,27 +113,38 @@ def _check_expectations(chk: Check, sheet: str) -> list[Any]:
             assert chk.column is not None  # every check but not_null names a column (on load)
             return [
                 gx_custom.ExpectColumnValuesPrefixToBeInSet(
-                    column=chk.column, prefix_length=6, value_set=_param(CITY_COUNTIES),
-                    notes=note, **common,
+                    column=chk.column,
+                    prefix_length=6,
+                    value_set=_param(CITY_COUNTIES),
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
         case "known_village":
             assert chk.column is not None  # every check but not_null names a column (on load)
             return [
                 gx_custom.ExpectColumnValuesPrefixToBeInSet(
-                    column=chk.column, prefix_length=9, value_set=_param(FILE_TOWNSHIPS),
-                    also_allowed=_param(REGISTER_VILLAGES), notes=note, **common,
+                    column=chk.column,
+                    prefix_length=9,
+                    value_set=_param(FILE_TOWNSHIPS),
+                    also_allowed=_param(REGISTER_VILLAGES),
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
         case "prefix_agrees":
             assert chk.column is not None  # required on load, like the parent
             assert chk.parent is not None
             return [
                 gx_custom.ExpectColumnPairValuesAPrefixToEqualB(
-                    column_A=chk.column, column_B=chk.parent, prefix_length=6,
-                    aliases=_param(COUNTY_ALIASES), notes=note, **common,
+                    column_A=chk.column,
+                    column_B=chk.parent,
+                    prefix_length=6,
+                    aliases=_param(COUNTY_ALIASES),
+                    notes=note,
+                    **common,
                 )
-            ]  # fmt: skip
+            ]
     raise ValueError(f"unknown check {chk.check!r}")  # pragma: no cover - the model forbids it
 
 
@@ -160,10 +181,12 @@ def build_suite(sheet: str, q: QualitySettings | None = None) -> Any:
         }
         suite.add_expectation(
             ex.ExpectColumnValuesToBeBetween(
-                column=column, meta={"rule": rng.rule},
-                notes=f"quality.yaml ranges.{sheet}.{column}", **bounds,
+                column=column,
+                meta={"rule": rng.rule},
+                notes=f"quality.yaml ranges.{sheet}.{column}",
+                **bounds,
             )
-        )  # fmt: skip
+        )
     for chk in q.checks.get(sheet, []):
         for expectation in _check_expectations(chk, sheet):
             suite.add_expectation(expectation)

@@ -37,11 +37,19 @@ def typed_frame(sheet: str, rows: list[dict[str, Any]], first_row: int = 2) -> p
 
 def county_row(code: str, stations: int = 0, **kw: Any) -> dict[str, Any]:
     row = {
-        "county_code": code, "expert_stations": stations, "science_caravans": 1,
-        "museum_tours": 10, "school_museums": 2, "consulting_reports": 3,
-        "county_federations": 1, "youth_participants": 100, "pairing_projects": 2,
-        "pairing_workers": 30, "pairing_talents": 4, "pairing_funds": 12.5,
-    }  # fmt: skip
+        "county_code": code,
+        "expert_stations": stations,
+        "science_caravans": 1,
+        "museum_tours": 10,
+        "school_museums": 2,
+        "consulting_reports": 3,
+        "county_federations": 1,
+        "youth_participants": 100,
+        "pairing_projects": 2,
+        "pairing_workers": 30,
+        "pairing_talents": 4,
+        "pairing_funds": 12.5,
+    }
     return {**row, **kw}
 
 

@@ -35,12 +35,17 @@ def _warnings(history: pd.DataFrame, period: str = "2018-06", **county: Any) -> 
 
 
 def test_cumulative_count_went_down() -> None:
-    hist = _history([("2018-04", "340825", {"museum_tours": 9}),
-                     ("2018-05", "340825", {"museum_tours": 12})])  # fmt: skip
+    hist = _history(
+        [("2018-04", "340825", {"museum_tours": 9}), ("2018-05", "340825", {"museum_tours": 12})]
+    )
     (f,) = _warnings(hist, museum_tours=10)
     assert (f.rule, f.severity, f.sheet, f.row, f.column) == (
-        "dq.cumulative_decreased", "warning", "counties", 3, "museum_tours",
-    )  # fmt: skip
+        "dq.cumulative_decreased",
+        "warning",
+        "counties",
+        3,
+        "museum_tours",
+    )
     assert (
         f.message
         == "县级指标第3行 流动科技馆巡展累计次数 10 比 2018-05 的 12 少，累计数不应减少，请核对"
@@ -144,10 +149,16 @@ def test_register_villages_limited_to_the_city() -> None:
 
 def test_explain_a_code_not_valid_in_the_month() -> None:
     gone = Unit(
-        level="county", code="340899", name_zh="旧县", name_en="Old", parent_code="340800",
-        poverty_level="national", valid_from=None, valid_to=dt.date(2010, 12, 31),
+        level="county",
+        code="340899",
+        name_zh="旧县",
+        name_en="Old",
+        parent_code="340800",
+        poverty_level="national",
+        valid_from=None,
+        valid_to=dt.date(2010, 12, 31),
         predecessor_code=None,
-    )  # fmt: skip
+    )
     h = Hierarchy([*config.hierarchy().units, gone])
     ctx = cc.CheckContext("340800", "2018-06", h)
     assert cc.explain_county("340899101", ctx) == "前6位 340899（旧县）在 2018-06 无效"

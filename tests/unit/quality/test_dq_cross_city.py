@@ -34,8 +34,13 @@ def _load(engine: sa.Engine, city: str, seed: str, received: dt.datetime, **shee
 
 
 def _expert(expert_id: str, county: str = "341321") -> dict[str, Any]:
-    return {"expert_id": expert_id, "name": "王五", "source": "other", "specialty": "crops",
-            "county_code": county}  # fmt: skip
+    return {
+        "expert_id": expert_id,
+        "name": "王五",
+        "source": "other",
+        "specialty": "crops",
+        "county_code": county,
+    }
 
 
 def _org(org_id: str, location: str = "341321") -> dict[str, Any]:
@@ -52,8 +57,14 @@ def _frames(rows: dict[str, list[dict[str, Any]]]) -> dict[str, pd.DataFrame]:
 
 
 def test_should_warn_on_an_id_another_city_lists(engine: sa.Engine) -> None:
-    _load(engine, SUZHOU, "s1", dt.datetime(2018, 7, 1),
-          experts=[_expert("E001"), _expert("E777")], organizations=[_org("O002")])  # fmt: skip
+    _load(
+        engine,
+        SUZHOU,
+        "s1",
+        dt.datetime(2018, 7, 1),
+        experts=[_expert("E001"), _expert("E777")],
+        organizations=[_org("O002")],
+    )
     found = cross_city_duplicates(
         _others(engine, CITY, PERIOD), CITY, PERIOD, _frames(clean_rows())
     )

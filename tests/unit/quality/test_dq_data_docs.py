@@ -112,7 +112,9 @@ def test_should_mask_personal_columns_and_look_alikes() -> None:
     assert data_docs._scrub(7, False) == 7
     entry = {"household_id": HH[0], "row_number": 3}
     assert data_docs._scrub_entry(entry, {"household_id"}, True) == {
-        "household_id": mask(HH[0]), "row_number": 3}  # fmt: skip
+        "household_id": mask(HH[0]),
+        "row_number": 3,
+    }
 
 
 # ---------------------------------------------------------------- offline, titled

@@ -19,26 +19,37 @@ def hits(findings: list, rule: str) -> list[tuple]:
 def test_evaluation_of_an_unknown_expert(rows: Rows, run: Callable) -> None:
     rows["evaluations"][0]["subject_id"] = "E0999"
     assert hits(run(rows), "dq.unknown_expert") == [
-        ("error", "evaluations", 2, "subject_id",
-         "第2行 对象编号 E0999 不在本文件的专家名册中，请先登记该专家或改正编号"),
-    ]  # fmt: skip
+        (
+            "error",
+            "evaluations",
+            2,
+            "subject_id",
+            "第2行 对象编号 E0999 不在本文件的专家名册中，请先登记该专家或改正编号",
+        ),
+    ]
 
 
 def test_evaluation_of_an_unknown_organization(rows: Rows, run: Callable) -> None:
     # an expert's id under the organization kind is no organization either
     rows["evaluations"][1]["subject_id"] = "E001"
     assert hits(run(rows), "dq.unknown_organization") == [
-        ("error", "evaluations", 3, "subject_id",
-         "第3行 对象编号 E001 不在本文件的科技组织表中，请先登记该组织或改正编号"),
-    ]  # fmt: skip
+        (
+            "error",
+            "evaluations",
+            3,
+            "subject_id",
+            "第3行 对象编号 E001 不在本文件的科技组织表中，请先登记该组织或改正编号",
+        ),
+    ]
 
 
 def test_duplicate_subject_and_year_flags_both_rows(rows: Rows, run: Callable) -> None:
     rows["evaluations"].append({**rows["evaluations"][1], "score": 60})
     rows["evaluations"].append({**rows["evaluations"][0], "year": 2018})  # another year: fine
     assert [(s, r) for s, _, r, _, _ in hits(run(rows), "dq.duplicate_record")] == [
-        ("error", 3), ("error", 4),
-    ]  # fmt: skip
+        ("error", 3),
+        ("error", 4),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -64,9 +75,14 @@ def test_year_is_the_files_or_the_one_before(
         assert found == []
     else:
         assert found == [
-            ("error", "evaluations", 3, "year",
-             f"第3行 年度 {year} 不能在本月报送（应为{allowed}）：年度评估随当年12月报送，或在次年更正"),
-        ]  # fmt: skip
+            (
+                "error",
+                "evaluations",
+                3,
+                "year",
+                f"第3行 年度 {year} 不能在本月报送（应为{allowed}）：年度评估随当年12月报送，或在次年更正",
+            ),
+        ]
 
 
 @pytest.mark.parametrize("score", [-0.5, 100.5])

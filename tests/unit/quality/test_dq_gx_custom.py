@@ -52,9 +52,12 @@ def test_prefix_in_set_flags_rows_outside(gx: Any, custom: Any) -> None:
 
 def test_prefix_in_set_accepts_whole_values_and_parameters(gx: Any, custom: Any) -> None:
     exp = custom.ExpectColumnValuesPrefixToBeInSet(
-        column="code", prefix_length=9, value_set={"$PARAMETER": "towns"},
-        also_allowed={"$PARAMETER": "villages"}, meta={"rule": "dq.village_unknown"},
-    )  # fmt: skip
+        column="code",
+        prefix_length=9,
+        value_set={"$PARAMETER": "towns"},
+        also_allowed={"$PARAMETER": "villages"},
+        meta={"rule": "dq.village_unknown"},
+    )
     frame = _frame(code=["340825101201", "340827555001", "340827555002"])
     params = {"towns": ["340825101"], "villages": ["340827555001"]}
     failures = _validate(gx, [exp], frame, params)
@@ -72,9 +75,12 @@ def test_prefix_in_set_on_an_empty_set_flags_every_value(gx: Any, custom: Any) -
 
 def test_pair_prefix_equal_with_aliases(gx: Any, custom: Any) -> None:
     exp = custom.ExpectColumnPairValuesAPrefixToEqualB(
-        column_A="village", column_B="county", prefix_length=6,
-        aliases={"$PARAMETER": "aliases"}, meta={"rule": "dq.village_county_mismatch"},
-    )  # fmt: skip
+        column_A="village",
+        column_B="county",
+        prefix_length=6,
+        aliases={"$PARAMETER": "aliases"},
+        meta={"rule": "dq.village_county_mismatch"},
+    )
     frame = _frame(
         village=["340825101201", "340824101201", "340826102203", None],
         county=["340825", "340882", "340825", "340825"],

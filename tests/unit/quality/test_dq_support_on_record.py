@@ -35,9 +35,14 @@ def test_support_on_record_follows_a_recoded_county(rows: Rows, run: Callable) -
     """An activity filed under Qianshan's old code supports the village under its new one."""
     rows["counties"][0]["county_code"] = "340882"
     rows["villages"].append(
-        {"village_code": "340882101201", "village_name": "三村", "associations": 0,
-         "business_entities": 0, "service_covered": True}
-    )  # fmt: skip
+        {
+            "village_code": "340882101201",
+            "village_name": "三村",
+            "associations": 0,
+            "business_entities": 0,
+            "service_covered": True,
+        }
+    )
     rows["townships"].append(
         {"township_code": "340882101", "township_name": "丙镇", "industry_base": False}
     )

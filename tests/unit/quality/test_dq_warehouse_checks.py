@@ -64,8 +64,16 @@ def test_should_pass_on_an_empty_warehouse(sqlite_url: str) -> None:
 
 
 def _orphan(engine: sa.Engine) -> None:  # a superseded version's row left behind
-    _insert(engine, "villages", city_code=CITY, period=PERIOD, submission_id=_sid("a1"),
-            row_number=9999, village_code="340100000001", associations=1)  # fmt: skip
+    _insert(
+        engine,
+        "villages",
+        city_code=CITY,
+        period=PERIOD,
+        submission_id=_sid("a1"),
+        row_number=9999,
+        village_code="340100000001",
+        associations=1,
+    )
 
 
 def _two_current(engine: sa.Engine) -> None:  # the superseded version marked current again
@@ -90,9 +98,17 @@ def _negative(engine: sa.Engine) -> None:
 
 
 def _rejected_month_rows(engine: sa.Engine) -> None:
-    _insert(engine, "households", city_code=OTHER_CITY, period=REFUSED_MONTH,
-            submission_id=_sid("f6", OTHER_CITY, REFUSED_MONTH), row_number=2,
-            household_id="3415000000000001", techniques=1, income_projects=0)  # fmt: skip
+    _insert(
+        engine,
+        "households",
+        city_code=OTHER_CITY,
+        period=REFUSED_MONTH,
+        submission_id=_sid("f6", OTHER_CITY, REFUSED_MONTH),
+        row_number=2,
+        household_id="3415000000000001",
+        techniques=1,
+        income_projects=0,
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,15 @@ CITY, PROVINCE = "341600", "340000"
 def _value(level: str, org: str, indicator: str, num: float | None, den: float | None) -> dict:
     value = None if num is None else (num / den if den else num)
     return {
-        "period": PERIOD, "level": level, "org_code": org, "indicator": indicator,
-        "value": value, "numerator": num, "denominator": den, "carried_forward": False,
-    }  # fmt: skip
+        "period": PERIOD,
+        "level": level,
+        "org_code": org,
+        "indicator": indicator,
+        "value": value,
+        "numerator": num,
+        "denominator": den,
+        "carried_forward": False,
+    }
 
 
 @pytest.fixture
@@ -44,10 +50,18 @@ def engine(backend: sa.Engine) -> sa.Engine:
         _value("city", CITY, "experts_engaged", 5, None),
     ]
     ranking = [
-        {"period": PERIOD, "county_code": c, "city_code": CITY, "lagging": False, "score": 0.0,
-         "rank": i, "lagging_indicators": "", "reasons": "[]"}
+        {
+            "period": PERIOD,
+            "county_code": c,
+            "city_code": CITY,
+            "lagging": False,
+            "score": 0.0,
+            "rank": i,
+            "lagging_indicators": "",
+            "reasons": "[]",
+        }
         for i, c in enumerate(("341602", "341623"), start=1)
-    ]  # fmt: skip
+    ]
     with engine.begin() as conn:
         conn.execute(sa.table("indicator_value", *map(sa.column, rows[0])).insert(), rows)
         conn.execute(sa.table("county_ranking", *map(sa.column, ranking[0])).insert(), ranking)
