@@ -55,6 +55,16 @@ def _pg_available() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def deployment_roots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Landing, output and data roots of the session's own: a test that does not set its own
+    (``techaid_env``) must never write into the checkout's data/ (staged charts, feedback)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for var in ("TECHAID_LANDING", "TECHAID_OUTPUT", "TECHAID_DATA"):
+            patch.setenv(var, str(tmp_path_factory.mktemp(var.lower())))
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The PostgreSQL URL; skip (fail under CI=true) when the server does not answer."""

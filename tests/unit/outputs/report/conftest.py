@@ -12,14 +12,6 @@ from techaid.outputs.report import RollupFiles, write_rollup
 from tests.unit.outputs.report.report_builders import PERIOD, build
 
 
-@pytest.fixture(scope="session", autouse=True)
-def staging_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Charts are staged under TECHAID_DATA: a folder of the session's, never the checkout's."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TECHAID_DATA", str(tmp_path_factory.mktemp("report-data")))
-        yield
-
-
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     folder = tmp_path_factory.mktemp("report-warehouse")
