@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from techaid.paths import PROJECT_ROOT
+
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="techaid-airflow-home-"))
 # Under pytest-xdist every worker inherits the controller's environment: a home this file made
 # there is dropped, so each worker migrates and writes its own SQLite metadata database.

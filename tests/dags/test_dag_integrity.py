@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from techaid.paths import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 HEAVY = (
     "pandas",

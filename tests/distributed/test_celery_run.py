@@ -24,9 +24,11 @@ import pytest
 import sqlalchemy as sa
 from celery_cluster import Api, Cluster, ClusterError, free_port
 
+from techaid.paths import PROJECT_ROOT
+
 pytestmark = [pytest.mark.distributed, pytest.mark.postgres, pytest.mark.timeout(1500)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 VAR = ROOT / "var" / "distributed"
 BIN = Path(sys.executable).parent
 META_DB = "techaid_airflow_meta"

@@ -11,6 +11,7 @@ import pendulum
 import pytest
 import sqlalchemy as sa
 
+from techaid.paths import PROJECT_ROOT
 from techaid.warehouse import reads
 from tests.unit.recommend.world import (
     ANQING,
@@ -22,7 +23,7 @@ from tests.unit.recommend.world import (
 )
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 SCHEDULED = pendulum.datetime(2019, 1, 25, 3, tz="Asia/Shanghai")  # 2019-01-24 19:00 UTC
 BY_HAND = pendulum.datetime(2019, 1, 25, 10, tz="Asia/Shanghai")  # later the same day
 

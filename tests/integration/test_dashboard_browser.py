@@ -28,13 +28,14 @@ import pytest
 from techaid.outputs import data_docs
 from techaid.outputs.report import write_rollup
 from techaid.outputs.report.screenshot import CHROMIUM, CHROMIUM_ARGS
+from techaid.paths import PROJECT_ROOT
 from tests.distributed.celery_cluster import Cluster, free_port
 from tests.unit.outputs.report.report_builders import PERIOD, build
 from tests.unit.quality.dq_builders import build_file, clean_rows, context
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 AIRFLOW = Path(sys.executable).parent / "airflow"
 USER = "provincial-team"
 MIGRATE_S, START_S = 300, 240  # bounds on a loaded 2-core machine (about 15 s and 30 s idle)

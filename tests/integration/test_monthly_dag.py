@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from techaid.paths import PROJECT_ROOT
 from techaid.warehouse import reads
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 def _dag():

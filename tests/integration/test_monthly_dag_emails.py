@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import email
 import email.policy
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from techaid.paths import PROJECT_ROOT
+
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 PERIOD = "2018-06"
 
 

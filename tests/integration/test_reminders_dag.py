@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from techaid.paths import PROJECT_ROOT
+
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 TZ = ZoneInfo("Asia/Shanghai")
 BOZHOU, ANQING = "341600", "340800"
 

@@ -4,14 +4,14 @@ accessor, as a task's context holds it), and is scheduled on that asset, not on 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from airflow.sdk.execution_time.comms import AssetEventDagRunReferenceResult
 from airflow.sdk.execution_time.context import TriggeringAssetEventsAccessor
 
+from techaid.paths import PROJECT_ROOT
 from techaid_airflow.assets import MONTH_CLOSED, closed_period
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 def _event(extra: dict, asset_name: str = MONTH_CLOSED.name) -> AssetEventDagRunReferenceResult:

@@ -14,8 +14,9 @@ from techaid import config
 from techaid.config import ConfigError
 from techaid.documents.office_guide import COMMAND, DEFAULT_PATH, REPAIRS, main, render
 from techaid.documents.office_schema import load_notes
+from techaid.paths import INCLUDE_DIR
 
-INTAKE = Path(__file__).resolve().parents[2] / "include" / "techaid" / "intake"
+INTAKE = INCLUDE_DIR / "techaid" / "intake"
 # How intake names the repairs it counts: repairs["kind"], repairs[(sheet, col, "kind")],
 # REPAIR_X = "kind", a kind handed to a helper with the counter, and the meta period kinds.
 REPAIR_PATTERNS = [

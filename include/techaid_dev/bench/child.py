@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import techaid
+from techaid import paths
 
-INCLUDE_DIR = Path(techaid.__file__).resolve().parents[1]
+INCLUDE_DIR = paths.INCLUDE_DIR
 
 
 class JobFailed(RuntimeError):

@@ -31,12 +31,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from techaid import paths
 from techaid_dev.bench import indicators as ind
 from techaid_dev.bench.child import run_job
 from techaid_dev.bench.report import machine, write_section
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-DOC = Path(__file__).resolve().parents[3] / "docs" / "benchmarks.md"
+DOC = paths.DOCS_DIR / "benchmarks.md"
 
 
 @dataclass
@@ -149,7 +150,7 @@ def airflow_run(url: str, period: str, landing: Path, work: Path) -> AirflowRun:
     overhead included); the metadata database is migrated first, untimed."""
     home = work / "airflow-home"
     home.mkdir()
-    root = Path(__file__).resolve().parents[3]
+    root = paths.PROJECT_ROOT
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(home),

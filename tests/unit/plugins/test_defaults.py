@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from techaid import config
+from techaid.paths import PROJECT_ROOT
 from techaid_airflow.defaults import DEFAULT_ARGS, TIMEZONE, WAREHOUSE_POOL
 from techaid_airflow.notifiers import PipelineFailureNotifier
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
