@@ -103,7 +103,8 @@ test-unit: install
 
 # monthly_reporting on the CeleryExecutor as production runs it: api-server, scheduler,
 # dag-processor and two Celery workers as processes on the local PostgreSQL and Redis, triggered
-# through the REST API (10-17 min on 2 busy shared cores; logs in var/distributed/). Not in `make test`.
+# through the REST API (about 2 min on 2 idle cores, far more on busy ones; logs in var/distributed/).
+# Not in `make test`.
 test-distributed: install
 	$(PY) -m pytest tests/distributed -m distributed -s --timeout=2400
 
