@@ -17,9 +17,7 @@ Two properties the office's safety and the pipeline's idempotency depend on:
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,10 +28,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
-from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy.engine import Engine
 
 from techaid import config, paths
+from techaid.stable_files import workbook_bytes, write_atomic
 from techaid.warehouse import schema
 from techaid.warehouse.engine import make_engine
 from techaid.warehouse.landing import landing_kind
@@ -186,37 +184,6 @@ def _write_issues(wb: Workbook, issues: Sequence[Mapping[str, Any]], register: b
             ws.append(_issue_cells(ws, issue, register))
 
 
-# ---------------------------------------------------------------- a stable file
-
-
-def _stable_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
-    """The workbook as bytes that depend only on its content: openpyxl's ``save`` stamps the
-    document and every zip entry with the current time."""
-    wb.properties.creator = "techaid"
-    wb.properties.lastModifiedBy = "techaid"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()  # closes the archive
-    fixed = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=fixed)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers (the email task) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 # ---------------------------------------------------------------- public
 
 
@@ -242,7 +209,7 @@ def write_feedback(
     wb = Workbook(write_only=True)
     _write_summary(wb, _summary_rows(sub, counts))
     _write_issues(wb, issues, landing_kind(sub["file_path"] or "") == "register")
-    _write_atomic(path, _stable_bytes(wb, sub["received_at"]))
+    write_atomic(path, workbook_bytes(wb, sub["received_at"]))
     return path
 
 

@@ -11,11 +11,8 @@ no phone number is ever read, so none can be written.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
 import json
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,10 +22,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
 from sqlalchemy.engine import Engine
 
-from techaid import config, paths
+from techaid import config, paths, stable_files
 from techaid.recommend import eligibility
 from techaid.recommend.rules import RecommendationRules, recommendation_rules
 from techaid.recommend.score import MEASURE_ZH, MEASURES
@@ -191,33 +187,9 @@ def workbook_bytes(
     _sheet(wb, "拟推荐名单", RANKED_HEADER, ranked)
     _sheet(wb, "未入选及原因", EXCLUDED_HEADER, excluded)
     _sheet(wb, "说明", ("项目", "内容"), _about(year, period, rules))
-    return stable_bytes(wb, dt.datetime.combine(period[0], dt.time()))
+    return stable_files.workbook_bytes(wb, dt.datetime.combine(period[0], dt.time()))
 
 
-def stable_bytes(wb: Workbook, stamp: dt.datetime) -> bytes:
-    """The workbook as bytes that depend only on its content: openpyxl's ``save`` stamps the
-    document and every zip entry with the current time."""
-    wb.properties.creator = "techaid"
-    wb.properties.lastModifiedBy = "techaid"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(wb, archive).save()  # closes the archive
-    fixed = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=fixed)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
-
-
-# ---------------------------------------------------------------- notice page
-
-
-@functools.cache
 def _templates() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(paths.TEMPLATES_DIR)),
@@ -254,14 +226,6 @@ def notice_html(
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers (the email task) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def write(
     engine: Engine | str,
     year: int,
@@ -275,6 +239,6 @@ def write(
     rows = read(engine, year)
     period = notice_period(rows, year, run_date, rules)
     xlsx, html = xlsx_path(year, out_dir), html_path(year, out_dir)
-    _write_atomic(xlsx, workbook_bytes(rows, year, period, rules))
-    _write_atomic(html, notice_html(rows, year, period, rules).encode("utf-8"))
+    stable_files.write_atomic(xlsx, workbook_bytes(rows, year, period, rules))
+    stable_files.write_atomic(html, notice_html(rows, year, period, rules).encode("utf-8"))
     return {"xlsx": xlsx, "html": html}

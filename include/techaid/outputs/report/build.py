@@ -17,6 +17,7 @@ from techaid.outputs.report.html import render_html
 from techaid.outputs.report.workbook import workbook_bytes
 from techaid.paths import output_root
 from techaid.periods import parse_period
+from techaid.stable_files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,6 @@ def rollup_paths(period: str, out_root: Path | None = None) -> tuple[Path, Path]
     return folder / f"rollup_{period}.xlsx", folder / f"rollup_{period}.html"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def write_rollup(
     engine: Engine, period: str, out_root: Path | None = None, county: str | None = None
 ) -> RollupFiles:
@@ -52,6 +46,6 @@ def write_rollup(
     rollup = read_rollup(engine, period, county)
     pngs = chart_module.render(rollup)
     xlsx, html = rollup_paths(period, out_root)
-    _write_atomic(xlsx, workbook_bytes(rollup))
-    _write_atomic(html, render_html(rollup, pngs).encode("utf-8"))
+    write_atomic(xlsx, workbook_bytes(rollup))
+    write_atomic(html, render_html(rollup, pngs).encode("utf-8"))
     return RollupFiles(xlsx=xlsx, html=html, charts=pngs)

@@ -11,8 +11,6 @@ writes an identical file.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +20,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
+from techaid import stable_files
 from techaid.outputs.report.data import IndicatorRow, RankingRow, Reason, ReportingRow, Rollup
 from techaid.outputs.report.labels import (
     SEVERITY_ZH,
@@ -250,18 +248,5 @@ def workbook_bytes(rollup: Rollup) -> bytes:
     properties and every zip entry with the current time, both replaced here."""
     wb = build_workbook(rollup)
     stamp = stamp_of(rollup.period)
-    wb.properties.creator = "techaid"
-    wb.properties.lastModifiedBy = "techaid"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
     wb.properties.title = f"{rollup.province_name}科技扶贫监测 {rollup.title_month} 汇总"
-    raw = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()  # closes the archive
-    fixed = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=fixed)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    return stable_files.workbook_bytes(wb, stamp)
