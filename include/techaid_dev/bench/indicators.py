@@ -38,7 +38,6 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     import psycopg2.extensions
 
 from techaid.paths import PROJECT_ROOT
+from techaid_dev.bench.scratch import fresh_schema, pipeline_env
 
 DEFAULT_DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -172,25 +172,6 @@ FLOOR_TEMPLATES = frozenset(
 # ---------------------------------------------------------------- PostgreSQL helpers
 
 
-@contextlib.contextmanager
-def fresh_schema(url: str, keep: bool = False) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema; dropped afterwards unless ``keep``."""
-    name = f"bench_ind_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'create schema "{name}"'))
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{name}"
-    finally:
-        if keep:
-            print(f"schema kept: {name}")
-        else:
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'drop schema "{name}" cascade'))
-        admin.dispose()
-
-
 def table_sizes(engine: sa.Engine) -> dict[str, int]:
     """``pg_total_relation_size`` (heap, indexes, TOAST, free-space and visibility maps) of every
     table of the warehouse's schema."""
@@ -247,27 +228,6 @@ def load_average() -> str:
 
 
 @contextlib.contextmanager
-def pipeline_env(url: str, landing: Path, work: Path) -> Iterator[None]:
-    """The environment the pipeline's tasks read (landing, output, data folder, warehouse)."""
-    values = {
-        "TECHAID_DATA": str(work / "data"),
-        "TECHAID_OUTPUT": str(work / "output"),
-        "TECHAID_LANDING": str(landing),
-        "AIRFLOW_CONN_TECHAID_WAREHOUSE": url,
-    }
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextlib.contextmanager
 def timed(seconds: dict[str, float], key: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
@@ -292,7 +252,7 @@ def build(
     engine = make_engine(url)
     months: list[MonthBuild] = []
     generate_s = 0.0
-    with pipeline_env(url, landing, work):
+    with pipeline_env(landing, work, url):
         pipeline.prepare(url)
         for period in periods:
             start = time.perf_counter()

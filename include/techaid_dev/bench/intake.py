@@ -8,8 +8,6 @@ new (discovery loads it, about as many rows as the month itself) and every city'
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import sqlalchemy as sa
 
 from techaid_dev.bench.child import JobResult, run_job
 from techaid_dev.bench.report import Row
+from techaid_dev.bench.scratch import fresh_schema
 
 PERIOD = "2018-06"
 
@@ -60,22 +59,6 @@ def pg_problem(url: str) -> str | None:
 def pg_version(url: str) -> str:
     with sa.create_engine(url).connect() as conn:
         return str(conn.execute(sa.text("show server_version")).scalar())
-
-
-@contextlib.contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'create schema "{name}"'))
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'drop schema "{name}" cascade'))
-        admin.dispose()
 
 
 def checkpoint(url: str) -> None:

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from techaid.paths import PROJECT_ROOT
 from techaid_dev.bench.report import machine, write_section
+from techaid_dev.bench.scratch import pipeline_env
 
 PERIOD = "2018-06"
 RUN_AFTER = dt.datetime(2018, 7, 5, 18, 0, tzinfo=dt.UTC)
@@ -38,22 +37,6 @@ class Step:
     label: str
     wall: float
     cpu: float
-
-
-@contextmanager
-def _env(work: Path) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("TECHAID_LANDING", "TECHAID_OUTPUT", "TECHAID_DATA")}
-    for name in ("landing", "output", "data"):
-        (work / name).mkdir(parents=True, exist_ok=True)
-        os.environ[f"TECHAID_{name.upper()}"] = str(work / name)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _timed(steps: list[Step], label: str, fn: Callable[[], Any]) -> Any:
@@ -105,7 +88,9 @@ def measure(scale: float, work: Path, landing: Path | None, url: str | None) -> 
     from techaid import pipeline
 
     steps: list[Step] = []
-    with _env(work):
+    for name in ("landing", "output", "data"):
+        (work / name).mkdir(parents=True, exist_ok=True)
+    with pipeline_env(work / "landing", work):
         if landing is None:
             from techaid_dev.synthetic import generate
 

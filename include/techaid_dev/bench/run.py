@@ -35,6 +35,7 @@ from techaid import paths
 from techaid_dev.bench import indicators as ind
 from techaid_dev.bench.child import run_job
 from techaid_dev.bench.report import machine, write_section
+from techaid_dev.bench.scratch import fresh_schema, pipeline_env
 
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 DOC = paths.DOCS_DIR / "benchmarks.md"
@@ -126,7 +127,7 @@ def floor(
     from techaid.warehouse.engine import make_engine
 
     read = run_job("floor_read", {"landing": str(landing)}, work)
-    with ind.fresh_schema(url) as floor_url:
+    with fresh_schema(url) as floor_url:
         copied = run_job(
             "floor_copy", {"url": floor_url, "landing": str(landing), "period": period}, work
         )
@@ -226,7 +227,7 @@ def bench(
             {"landing": str(landing), "period": period, "scale": scale, "seed": seed, "fmt": "zip"},
             work,
         )
-        with ind.fresh_schema(url) as run_url, ind.pipeline_env(run_url, landing, work):
+        with fresh_schema(url) as run_url, pipeline_env(landing, work, run_url):
             from techaid.warehouse.engine import make_engine
 
             fig.machine = machine(ind.server_facts(make_engine(run_url)))
@@ -251,7 +252,7 @@ def bench(
             fig.floor, floor_rss = floor(url, run_url, period, landing, work, repeat=3)
         if through_airflow:
             log("the same month through airflow dags test (a fresh schema)")
-            with ind.fresh_schema(url) as air_url:
+            with fresh_schema(url) as air_url:
                 fig.airflow = airflow_run(air_url, period, landing, work)
             log(f"  {fig.airflow.seconds:.1f} s, {fig.airflow.state}")
         # Each child's own peak: RUSAGE_CHILDREN would count the parent's pages copied at fork.
